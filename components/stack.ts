@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import { PROJECT } from "./config/load";
+import { deriveAccountName, resourceBaseName } from "./config/naming";
+import type { StackConfig } from "./config/schema";
+import { DataLakeAccount } from "./dataLakeAccount";
+
+/** Names the running stack; passed in so the composition holds no global state. */
+export interface StackContext {
+  project: string;
+  stack: string;
+}
+
+/**
+ * Composes every component of one migration stack from its validated config
+ * and returns the stack outputs. index.ts calls it under `pulumi up`; the
+ * offline plan and the tests call it under the mocks runtime.
+ */
+export function migrationStack(config: StackConfig, ctx: StackContext) {
+  const base = resourceBaseName(config.namePrefix, config.environment);
+  const tags = {
+    "managed-by": "pulumi",
+    project: PROJECT,
+    environment: config.environment,
+    "migration-pattern": config.pattern,
+    ...config.tags,
+  };
+
+  const group = new resources.ResourceGroup(
+    "datalake",
+    { resourceGroupName: config.resourceGroupName ?? `${base}-datalake`, location: config.location, tags },
+    { protect: config.protect },
+  );
+
+  const lake = new DataLakeAccount("lake", {
+    resourceGroupName: group.name,
+    location: config.location,
+    accountName:
+      config.accountName ??
+      deriveAccountName({ project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment }),
+    redundancy: config.redundancy,
+    performance: config.performance,
+    filesystems: config.filesystems,
+    network: config.network,
+    sharedKeyAccess: config.sharedKeyAccess,
+    softDeleteDays: config.softDeleteDays,
+    lifecycle: config.lifecycle,
+    diagnostics: config.diagnostics,
+    protect: config.protect,
+    tags,
+  });
+
+  return {
+    environment: config.environment,
+    pattern: config.pattern,
+    resourceGroupName: group.name,
+    accountName: lake.accountName,
+    accountId: lake.accountId,
+    dfsEndpoint: lake.dfsEndpoint,
+    filesystems: lake.filesystemNames,
+  } satisfies Record<string, pulumi.Input<unknown>>;
+}

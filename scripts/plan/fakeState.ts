@@ -1,0 +1,65 @@
+import { createHash } from "crypto";
+import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+
+/**
+ * What the offline plan pretends Azure answered: ids and computed outputs
+ * that later resources and stack outputs depend on. Values are deterministic
+ * so plans are diffable; they are clearly fake (all-zero subscription).
+ */
+export const FAKE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+export const FAKE_TENANT_ID = "00000000-0000-0000-0000-000000000001";
+
+/** A stable GUID-shaped value for a seed, used for object ids the plan cannot know. */
+export function fakeGuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+type Inputs = Record<string, unknown>;
+
+/** azure-native type token → ARM provider/type segment and the input that names the resource. */
+const ARM_TYPES: Record<string, { arm: string; nameInput: string }> = {
+  "azure-native:resources:ResourceGroup": { arm: "", nameInput: "resourceGroupName" },
+  "azure-native:storage:StorageAccount": { arm: "Microsoft.Storage/storageAccounts", nameInput: "accountName" },
+  "azure-native:storage:BlobContainer": { arm: "blobServices/default/containers", nameInput: "containerName" },
+  "azure-native:network:PrivateEndpoint": { arm: "Microsoft.Network/privateEndpoints", nameInput: "privateEndpointName" },
+};
+
+export function fakeResourceState(args: MockResourceArgs): { id: string; state: Inputs } {
+  const inputs: Inputs = args.inputs ?? {};
+  const spec = ARM_TYPES[args.type];
+  const name = String((spec && inputs[spec.nameInput]) ?? args.name);
+  const rg = String(inputs.resourceGroupName ?? "rg");
+  const groupId = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/${rg}`;
+  const state: Inputs = { ...inputs, name };
+
+  switch (args.type) {
+    case "azure-native:resources:ResourceGroup":
+      return { id: groupId, state };
+    case "azure-native:storage:StorageAccount":
+      state.primaryEndpoints = {
+        dfs: `https://${name}.dfs.core.windows.net/`,
+        blob: `https://${name}.blob.core.windows.net/`,
+      };
+      return { id: `${groupId}/providers/Microsoft.Storage/storageAccounts/${name}`, state };
+    case "azure-native:storage:BlobContainer":
+      return {
+        id: `${groupId}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${name}`,
+        state,
+      };
+    default: {
+      const arm = spec?.arm ?? args.type.split(":").slice(1).join("/");
+      return { id: `${groupId}/providers/${arm}/${name}`, state };
+    }
+  }
+}
+
+/** Canned answers for provider functions (invokes) the program calls. */
+export function fakeCall(args: MockCallArgs): Record<string, unknown> {
+  switch (args.token) {
+    case "azure-native:authorization:getClientConfig":
+      return { subscriptionId: FAKE_SUBSCRIPTION_ID, tenantId: FAKE_TENANT_ID, clientId: fakeGuid("client"), objectId: fakeGuid("deployer") };
+    default:
+      return { ...(args.inputs as Inputs), id: fakeGuid(`${args.token}:${JSON.stringify(args.inputs)}`) };
+  }
+}

@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+import { fakeCall, fakeResourceState } from "./fakeState";
+
+/** One resource as the mocks runtime received it. */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** Name of the parent resource, null for the stack root. */
+  parent: string | null;
+  /** Pulumi URN: type and name are only unique together with the parent chain. */
+  urn: string;
+  parentUrn: string | null;
+  /** Inputs as sent to the engine; secret values appear as "[secret]". */
+  inputs: Record<string, unknown>;
+}
+
+export interface Plan {
+  stack: string;
+  resources: PlannedResource[];
+  outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+  project: string;
+  stack: string;
+  /** Flat Pulumi config map. */
+  values: Record<string, string>;
+  secretKeys?: string[];
+  /** Declares the resources; its return value becomes the stack outputs. */
+  program: () => unknown;
+  /** Answers for invokes (lookups); unanswered tokens fall back to the plan's fakes. */
+  call?: (args: MockCallArgs) => Record<string, unknown> | undefined;
+}
+
+export const SECRET_MARK = "[secret]";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * Runs a Pulumi program under the SDK's mocks runtime and records every
+ * registered resource with its parent and inputs: the offline equivalent of
+ * `pulumi preview`, without an engine, a backend or Azure credentials.
+ */
+export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
+  const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: MockResourceArgs) {
+        registered.push({ type: args.type, name: args.name, inputs: revealSecretsAsMarks(args.inputs) as Record<string, unknown> });
+        const { id, state } = fakeResourceState(args);
+        return { id: args.custom === false ? undefined : id, state };
+      },
+      call(args: MockCallArgs) {
+        return opts.call?.(args) ?? fakeCall(args);
+      },
+    },
+    opts.project,
+    opts.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(opts.values, opts.secretKeys ?? []);
+
+  // The mock monitor hands newResource neither the parent nor the URN, so
+  // both are read off each registration request and its response.
+  const urns = new Map<string, { urn: string; parentUrn: string | null }>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void>;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    original(req, (err, res) => {
+      if (res) urns.set(`${req.getType()}::${req.getName()}`, { urn: res.getUrn(), parentUrn: req.getParent() || null });
+      cb(err, res);
+    });
+
+  const rawOutputs = await pulumi.runtime.runInPulumiStack(async () => opts.program());
+  // Drains the RPC queue so every registration has reached the mocks; the
+  // next run's setMocks installs a fresh monitor.
+  await pulumi.runtime.disconnect();
+
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rawOutputs ?? {})) {
+    outputs[key] = await resolve(value);
+  }
+  return {
+    stack: opts.stack,
+    resources: registered.map((r) => {
+      const { urn, parentUrn } = urns.get(`${r.type}::${r.name}`) ?? { urn: "", parentUrn: null };
+      return { ...r, parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null, urn, parentUrn };
+    }),
+    outputs,
+  };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+}
+type RegisterCallback = (err: unknown, res: { getUrn(): string } | undefined) => void;
+
+async function resolve(value: unknown): Promise<unknown> {
+  const out: pulumi.Output<unknown> = pulumi.output(value);
+  const [plain, secret] = await Promise.all([new Promise<unknown>((res) => out.apply((v) => res(v))), pulumi.isSecret(out)]);
+  return secret ? SECRET_MARK : revealSecretsAsMarks(plain);
+}
+
+/** Replaces the engine's secret envelopes with a mark, so no secret value leaves the plan. */
+function revealSecretsAsMarks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecretsAsMarks);
+  if (typeof value === "object" && value !== null) {
+    const rec = value as Record<string, unknown>;
+    if (rec[SIG_KEY] === SECRET_SIG) return SECRET_MARK;
+    return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, revealSecretsAsMarks(v)]));
+  }
+  return value;
+}
