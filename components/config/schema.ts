@@ -19,7 +19,7 @@ export const stackConfigSchema = z
     environment: oneOf(ENVIRONMENTS),
     pattern: oneOf(PATTERNS),
     /** Azure region; falls back to azure-native:location (filled in by the loader). */
-    location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope"),
+    location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope; or set azure-native:location"),
     /** Short lowercase prefix for every resource name. */
     namePrefix: matching(/^[a-z][a-z0-9]{1,11}$/, "2-12 lowercase letters and digits, starting with a letter"),
     /** Explicit storage account name; derived from prefix, environment and a hash when absent. */

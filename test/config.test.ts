@@ -1,0 +1,121 @@
+import { ConfigError, parseStackConfig } from "../components/config/load";
+import { BASE_CONFIG, toPulumiValues } from "./support/plan";
+
+function problemsFor(overrides: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(toPulumiValues({ ...BASE_CONFIG, ...overrides }));
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("stack config", () => {
+  it("accepts the documented example shape with defaults filled in", () => {
+    const cfg = parseStackConfig(toPulumiValues(BASE_CONFIG));
+    expect(cfg).toMatchObject({
+      environment: "dev",
+      pattern: "incremental",
+      location: "westeurope",
+      redundancy: "ZRS",
+      sharedKeyAccess: false,
+      softDeleteDays: 7,
+      protect: false,
+      network: { defaultAction: "Deny", ipRules: [], subnetIds: [] },
+      filesystems: [
+        { name: "raw", folders: [] },
+        { name: "curated", folders: ["sales", "finance"] },
+      ],
+    });
+  });
+
+  it("reads scalar keys given as the strings Pulumi passes", () => {
+    const cfg = parseStackConfig(
+      toPulumiValues({ ...BASE_CONFIG, "adls-migration:sharedKeyAccess": "true", "adls-migration:softDeleteDays": "30" }),
+    );
+    expect(cfg.sharedKeyAccess).toBe(true);
+    expect(cfg.softDeleteDays).toBe(30);
+  });
+
+  it("defaults protect to true for prod only", () => {
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:environment": "prod" })).protect).toBe(true);
+    expect(
+      parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:environment": "prod", "adls-migration:protect": false })).protect,
+    ).toBe(false);
+  });
+
+  it.each([
+    ["adls-migration:redundancy", "XYZ", 'adls-migration:redundancy: "XYZ" is not one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS'],
+    ["adls-migration:pattern", "big-bang", 'adls-migration:pattern: "big-bang" is not one of lift-and-shift, incremental, dual-pipeline, bidirectional-sync'],
+    ["adls-migration:environment", "qa", 'adls-migration:environment: "qa" is not one of dev, test, prod'],
+    ["adls-migration:namePrefix", "Contoso!", 'adls-migration:namePrefix: "Contoso!" is not valid'],
+    ["adls-migration:accountName", "ab", 'adls-migration:accountName: "ab" is not valid: 3-24 lowercase letters and digits'],
+    ["adls-migration:softDeleteDays", "0", "adls-migration:softDeleteDays: 0 is below the minimum 1"],
+    ["adls-migration:softDeleteDays", "400", "adls-migration:softDeleteDays: 400 is above the maximum 365"],
+    ["adls-migration:sharedKeyAccess", "yes", 'adls-migration:sharedKeyAccess: "yes" is not a boolean'],
+    ["adls-migration:network", { defaultAction: "Open" }, 'adls-migration:network.defaultAction: "Open" is not one of Deny, Allow'],
+    ["adls-migration:network", { ipRules: ["10.0.0.0/33"] }, 'adls-migration:network.ipRules[0]: "10.0.0.0/33" is not valid'],
+    ["adls-migration:network", { subnetIds: ["subnet-1"] }, 'adls-migration:network.subnetIds[0]: "subnet-1" is not valid'],
+    ["adls-migration:tpyo", "x", "adls-migration:tpyo: unknown key"],
+  ])("rejects %s = %j", (key, value, message) => {
+    const problems = problemsFor({ [key]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it.each([
+    ["Raw", "uppercase"],
+    ["ab", "too short"],
+    ["-raw", "leading hyphen"],
+    ["raw-", "trailing hyphen"],
+    ["raw--zone", "double hyphen"],
+    ["a".repeat(64), "too long"],
+  ])("rejects filesystem name %j (%s) naming its key", (name) => {
+    expect(problemsFor({ "adls-migration:filesystems": [{ name }] })).toEqual([
+      expect.stringMatching(/^adls-migration:filesystems\[0\]\.name: .* is not valid: 3-63 characters, lowercase letters, digits and single hyphens/),
+    ]);
+  });
+
+  it("rejects duplicate filesystems, unsafe folder paths and an empty list", () => {
+    expect(problemsFor({ "adls-migration:filesystems": [{ name: "raw" }, { name: "raw" }] })).toEqual([
+      'adls-migration:filesystems[1].name: "raw" is declared twice',
+    ]);
+    expect(problemsFor({ "adls-migration:filesystems": [{ name: "raw", folders: ["a/../b", "/abs"] }] })).toHaveLength(2);
+    expect(problemsFor({ "adls-migration:filesystems": [] })).toEqual(["adls-migration:filesystems: needs at least one filesystem"]);
+  });
+
+  it("reports every missing required key at once", () => {
+    const problems = problemsFor({
+      "adls-migration:pattern": undefined,
+      "adls-migration:namePrefix": undefined,
+      "azure-native:location": undefined,
+      "adls-migration:filesystems": undefined,
+    });
+    expect(problems.map((p) => p.split(":").slice(0, 2).join(":"))).toEqual(
+      expect.arrayContaining(["adls-migration:pattern", "adls-migration:namePrefix", "adls-migration:location", "adls-migration:filesystems"]),
+    );
+    expect(problems.every((p) => p.includes("is required"))).toBe(true);
+  });
+
+  it("rejects premium performance with a geo-redundant sku", () => {
+    expect(problemsFor({ "adls-migration:performance": "premium", "adls-migration:redundancy": "GRS" })).toEqual([
+      expect.stringContaining('adls-migration:redundancy: "GRS" is not available with performance "premium"'),
+    ]);
+  });
+
+  it("puts all problems in one message without a stack trace", () => {
+    try {
+      parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:redundancy": "XYZ", "adls-migration:pattern": "x" }));
+      throw new Error("accepted");
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message.split("\n")).toEqual([
+        "Invalid stack configuration:",
+        expect.stringContaining("adls-migration:pattern:"),
+        expect.stringContaining("adls-migration:redundancy:"),
+      ]);
+      expect(message).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+  });
+});

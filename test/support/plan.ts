@@ -1,0 +1,57 @@
+import type { MockCallArgs } from "@pulumi/pulumi/runtime";
+import { PROJECT, parseStackConfig } from "../../components/config/load";
+import { migrationStack } from "../../components/stack";
+import { Plan, PlannedResource, runUnderMocks } from "../../scripts/plan/runtime";
+
+/** The minimal valid config of the foundation issue, as flat Pulumi values. */
+export const BASE_CONFIG: Record<string, unknown> = {
+  "azure-native:location": "westeurope",
+  "adls-migration:environment": "dev",
+  "adls-migration:pattern": "incremental",
+  "adls-migration:redundancy": "ZRS",
+  "adls-migration:namePrefix": "contoso",
+  "adls-migration:filesystems": [{ name: "raw" }, { name: "curated", folders: ["sales", "finance"] }],
+};
+
+/** Encodes config the way the Pulumi engine passes it: scalars as strings, structures as JSON. */
+export function toPulumiValues(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
+  );
+}
+
+/** Plans the stack for `overrides` on top of BASE_CONFIG (undefined removes a key). */
+export async function planWith(
+  overrides: Record<string, unknown> = {},
+  opts: { stack?: string; call?: (args: MockCallArgs) => Record<string, unknown> | undefined } = {},
+): Promise<Plan> {
+  const values = toPulumiValues({ ...BASE_CONFIG, ...overrides });
+  return planValues(values, opts);
+}
+
+export async function planValues(
+  values: Record<string, string>,
+  opts: { stack?: string; secretKeys?: string[]; call?: (args: MockCallArgs) => Record<string, unknown> | undefined } = {},
+): Promise<Plan> {
+  const stack = opts.stack ?? "test";
+  return runUnderMocks({
+    project: PROJECT,
+    stack,
+    values,
+    secretKeys: opts.secretKeys,
+    call: opts.call,
+    program: () => migrationStack(parseStackConfig(values), { project: PROJECT, stack }),
+  });
+}
+
+export function ofType(plan: Plan, type: string): PlannedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: Plan, type: string): PlannedResource {
+  const found = ofType(plan, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
+}
