@@ -4,7 +4,9 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 30000,
+  // CI has 2 cores; jest would otherwise use one worker.
+  maxWorkers: 2,
 };

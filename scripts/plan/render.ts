@@ -32,7 +32,7 @@ export function renderTree(plan: Plan): string {
   const walk = (parent: string | null, depth: number) => {
     for (const r of children.get(parent) ?? []) {
       const pad = "  ".repeat(depth);
-      lines.push(`${pad}+ ${r.type}  ${r.name}`);
+      lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
       const details = keyInputs(r);
       if (details.length > 0) lines.push(`${pad}    ${details.join("  ")}`);
       walk(r.urn, depth + 1);

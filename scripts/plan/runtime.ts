@@ -11,6 +11,8 @@ export interface PlannedResource {
   /** Pulumi URN: type and name are only unique together with the parent chain. */
   urn: string;
   parentUrn: string | null;
+  /** The `protect` resource option: Pulumi refuses to delete or replace it. */
+  protect: boolean;
   /** Inputs as sent to the engine; secret values appear as "[secret]". */
   inputs: Record<string, unknown>;
 }
@@ -63,14 +65,16 @@ export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
 
   // The mock monitor hands newResource neither the parent nor the URN, so
   // both are read off each registration request and its response.
-  const urns = new Map<string, { urn: string; parentUrn: string | null }>();
+  const urns = new Map<string, { urn: string; parentUrn: string | null; protect: boolean }>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void>;
   };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     original(req, (err, res) => {
-      if (res) urns.set(`${req.getType()}::${req.getName()}`, { urn: res.getUrn(), parentUrn: req.getParent() || null });
+      if (res) {
+        urns.set(`${req.getType()}::${req.getName()}`, { urn: res.getUrn(), parentUrn: req.getParent() || null, protect: req.getProtect() === true });
+      }
       cb(err, res);
     });
 
@@ -86,8 +90,8 @@ export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
   return {
     stack: opts.stack,
     resources: registered.map((r) => {
-      const { urn, parentUrn } = urns.get(`${r.type}::${r.name}`) ?? { urn: "", parentUrn: null };
-      return { ...r, parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null, urn, parentUrn };
+      const { urn, parentUrn, protect } = urns.get(`${r.type}::${r.name}`) ?? { urn: "", parentUrn: null, protect: false };
+      return { ...r, parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null, urn, parentUrn, protect };
     }),
     outputs,
   };
@@ -97,6 +101,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getProtect(): boolean | undefined;
 }
 type RegisterCallback = (err: unknown, res: { getUrn(): string } | undefined) => void;
 
