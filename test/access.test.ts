@@ -207,6 +207,15 @@ describe("DataLakeAccess roles and principals", () => {
     });
   });
 
+  it("plans offline without canned answers: the plan's fakes give every principal an object id", async () => {
+    const plan = await planWith({ [ACCESS]: ISSUE_GRANTS });
+    const principals = plan.outputs.principals as Record<string, string>;
+    expect(Object.keys(principals).sort()).toEqual(["00000000-0000-0000-0000-0000000000aa", "dl-readers", "existing-engineers", "someone@contoso.com"]);
+    expect(Object.values(principals).every((id) => GUID.test(id))).toBe(true);
+    expect(new Set(Object.values(principals)).size).toBe(4);
+    expect(ofType(plan, ROLE_ASSIGNMENT).map((a) => a.inputs.principalId).sort()).toEqual(Object.values(principals).sort());
+  });
+
   it("creates nothing and exports an empty principals map without grants", async () => {
     const plan = await planWith();
     expect(plan.resources.filter((r) => r.type.startsWith("azuread:") || r.type === ROLE_ASSIGNMENT || r.name === "access")).toEqual([]);
