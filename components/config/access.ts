@@ -55,7 +55,7 @@ const principalSchema = z
     }
     for (const [key, form] of Object.entries(COMPANIONS)) {
       if (p[key as keyof typeof p] !== undefined && forms[0] !== form) {
-        ctx.addIssue({ code: "custom", path: [key], message: `only applies to a ${form} principal` });
+        ctx.addIssue({ code: "custom", path: [key], message: `only applies with ${form}` });
       }
     }
     if (p.objectId !== undefined && p.type === undefined) {
