@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
+import { DataLakeAccess } from "./access/dataLakeAccess";
 import { PROJECT } from "./config/load";
 import { deriveAccountName, resourceBaseName } from "./config/naming";
 import type { StackConfig } from "./config/schema";
@@ -32,12 +33,13 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     { protect: config.protect },
   );
 
+  const accountName =
+    config.accountName ??
+    deriveAccountName({ project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment });
   const lake = new DataLakeAccount("lake", {
     resourceGroupName: group.name,
     location: config.location,
-    accountName:
-      config.accountName ??
-      deriveAccountName({ project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment }),
+    accountName,
     redundancy: config.redundancy,
     performance: config.performance,
     filesystems: config.filesystems,
@@ -50,6 +52,16 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     tags,
   });
 
+  const access =
+    config.access.length > 0
+      ? new DataLakeAccess("access", {
+          grants: config.access,
+          accountName,
+          accountId: lake.accountId,
+          filesystemIds: Object.fromEntries(Object.entries(lake.filesystems).map(([fs, container]) => [fs, container.id])),
+        })
+      : undefined;
+
   return {
     environment: config.environment,
     pattern: config.pattern,
@@ -58,5 +70,7 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     accountId: lake.accountId,
     dfsEndpoint: lake.dfsEndpoint,
     filesystems: lake.filesystemNames,
+    /** Principal name → object id, for the ACL script; empty without `access` grants. */
+    principals: access?.principals ?? {},
   } satisfies Record<string, pulumi.Input<unknown>>;
 }

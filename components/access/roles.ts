@@ -18,7 +18,7 @@ export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 export const BUILT_IN_ROLE_NAMES = Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[];
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ROLE_DEFINITION_ID = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/i;
+const ROLE_DEFINITION_ID = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for a built-in role name, a role GUID or a full role definition id. */
 export function isRoleReference(role: string): boolean {
@@ -28,9 +28,17 @@ export function isRoleReference(role: string): boolean {
 /** Full role definition id for a built-in name, a GUID or an id that is already full. */
 export function roleDefinitionId(subscriptionId: string, role: string): string {
   if (ROLE_DEFINITION_ID.test(role)) return role;
-  const guid = role in BUILT_IN_ROLES ? BUILT_IN_ROLES[role as BuiltInRoleName] : role;
-  if (!GUID.test(guid)) throw new Error(`unknown role "${role}"; built-in names: ${BUILT_IN_ROLE_NAMES.join(", ")}`);
-  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid.toLowerCase()}`;
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid(role)}`;
+}
+
+/**
+ * The lowercase role definition GUID of a built-in name, a GUID or a full id:
+ * one spelling per role, so "Reader" and its GUID compare equal.
+ */
+export function roleGuid(role: string): string {
+  const guid = role in BUILT_IN_ROLES ? BUILT_IN_ROLES[role as BuiltInRoleName] : role.slice(role.lastIndexOf("/") + 1);
+  if (!isRoleReference(role) || !GUID.test(guid)) throw new Error(`unknown role "${role}"; built-in names: ${BUILT_IN_ROLE_NAMES.join(", ")}`);
+  return guid.toLowerCase();
 }
 
 /**

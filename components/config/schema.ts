@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { accessSchema } from "./access";
 import { flag, matching, oneOf } from "./primitives";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
@@ -30,6 +31,8 @@ export const stackConfigSchema = z
     protect: flag().optional(),
     tags: z.record(z.string(), z.string()).default({}),
     source: sourceSchema.optional(),
+    /** RBAC grants on the account or its filesystems (see docs/access.md). */
+    access: accessSchema,
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))
@@ -41,6 +44,11 @@ export const stackConfigSchema = z
         message: `"${c.redundancy}" is not available with performance "premium"; premium block blob accounts support LRS, ZRS`,
       });
     }
+    c.access.forEach(({ scope }, i) => {
+      if (scope.kind === "filesystem" && !c.filesystems.some((fs) => fs.name === scope.name)) {
+        ctx.addIssue({ code: "custom", path: ["access", i, "scope"], message: `filesystem "${scope.name}" is not declared under filesystems` });
+      }
+    });
   });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -15,6 +15,11 @@ export function fakeGuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Fake Entra ID object id of a user, group or service principal, by kind and name. */
+export function fakeObjectId(kind: "group" | "user" | "servicePrincipal", name: string): string {
+  return fakeGuid(`azuread:${kind}:${name}`);
+}
+
 type Inputs = Record<string, unknown>;
 
 /** azure-native type token → ARM provider/type segment and the input that names the resource. */
@@ -47,6 +52,12 @@ export function fakeResourceState(args: MockResourceArgs): { id: string; state: 
         id: `${groupId}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${name}`,
         state,
       };
+    case "azure-native:authorization:RoleAssignment":
+      return { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(inputs.roleAssignmentName)}`, state };
+    case "azuread:index/group:Group": {
+      state.objectId = fakeObjectId("group", String(inputs.displayName));
+      return { id: `/groups/${String(state.objectId)}`, state };
+    }
     default: {
       const arm = spec?.arm ?? args.type.split(":").slice(1).join("/");
       return { id: `${groupId}/providers/${arm}/${name}`, state };
@@ -59,6 +70,22 @@ export function fakeCall(args: MockCallArgs): Record<string, unknown> {
   switch (args.token) {
     case "azure-native:authorization:getClientConfig":
       return { subscriptionId: FAKE_SUBSCRIPTION_ID, tenantId: FAKE_TENANT_ID, clientId: fakeGuid("client"), objectId: fakeGuid("deployer") };
+    case "azuread:index/getClientConfig:getClientConfig":
+      return { tenantId: FAKE_TENANT_ID, clientId: fakeGuid("client"), objectId: fakeGuid("deployer") };
+    // Directory lookups: a fake object id per name, the same one the plan
+    // would give a created principal of that name.
+    case "azuread:index/getGroup:getGroup": {
+      const objectId = fakeObjectId("group", String(args.inputs.displayName ?? args.inputs.objectId));
+      return { ...(args.inputs as Inputs), id: objectId, objectId, securityEnabled: true };
+    }
+    case "azuread:index/getUser:getUser": {
+      const objectId = fakeObjectId("user", String(args.inputs.userPrincipalName ?? args.inputs.objectId).toLowerCase());
+      return { ...(args.inputs as Inputs), id: objectId, objectId };
+    }
+    case "azuread:index/getServicePrincipal:getServicePrincipal": {
+      const objectId = fakeObjectId("servicePrincipal", String(args.inputs.clientId ?? args.inputs.displayName ?? args.inputs.objectId));
+      return { ...(args.inputs as Inputs), id: objectId, objectId };
+    }
     default:
       return { ...(args.inputs as Inputs), id: fakeGuid(`${args.token}:${JSON.stringify(args.inputs)}`) };
   }

@@ -16,6 +16,8 @@ const KEY_INPUTS: Record<string, string[]> = {
   "azure-native:storage:BlobServiceProperties": ["deleteRetentionPolicy.days", "containerDeleteRetentionPolicy.days"],
   "azure-native:authorization:ManagementLockByScope": ["level"],
   "azure-native:network:PrivateEndpoint": ["privateLinkServiceConnections.0.groupIds"],
+  "azure-native:authorization:RoleAssignment": ["description", "principalType", "scope"],
+  "azuread:index/group:Group": ["displayName", "securityEnabled", "owners"],
 };
 const HIDDEN = new Set(["resourceGroupName", "location", "tags", "accountName"]);
 const MAX_FALLBACK = 5;
