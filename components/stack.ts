@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { PROJECT } from "./config/load";
 import { deriveAccountName, resourceBaseName } from "./config/naming";
+import { waiverTags } from "./config/policyWaivers";
 import type { StackConfig } from "./config/schema";
 import { DataLakeAccount } from "./dataLakeAccount";
 
@@ -47,7 +48,8 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     lifecycle: config.lifecycle,
     diagnostics: config.diagnostics,
     protect: config.protect,
-    tags,
+    // Waivers travel as account tags: the policy pack reads resource inputs, not config.
+    tags: { ...tags, ...waiverTags(config.policyWaivers) },
   });
 
   return {

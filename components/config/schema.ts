@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
@@ -30,6 +31,8 @@ export const stackConfigSchema = z
     protect: flag().optional(),
     tags: z.record(z.string(), z.string()).default({}),
     source: sourceSchema.optional(),
+    /** Reasoned exceptions to the security baseline policies (policy/). */
+    policyWaivers: policyWaiversSchema.default({}),
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))
