@@ -1,0 +1,22 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+export const PROJECT_DIR = path.resolve(__dirname, "../..");
+const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one of the scripts/ CLIs in a child process, as a user would through npm run. */
+export function runScript(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
+  const res = spawnSync(TSX, [path.join(PROJECT_DIR, "scripts", script), ...args], {
+    cwd: opts.cwd ?? PROJECT_DIR,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
