@@ -3,6 +3,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { DataLakeAccess } from "./access/dataLakeAccess";
 import { PROJECT } from "./config/load";
 import { deriveAccountName, resourceBaseName } from "./config/naming";
+import { waiverTags } from "./config/policyWaivers";
 import type { StackConfig } from "./config/schema";
 import { DataLakeAccount } from "./dataLakeAccount";
 
@@ -49,7 +50,8 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     lifecycle: config.lifecycle,
     diagnostics: config.diagnostics,
     protect: config.protect,
-    tags,
+    // Waivers travel as account tags: the policy pack reads resource inputs, not config.
+    tags: { ...tags, ...waiverTags(config.policyWaivers) },
   });
 
   const access =

@@ -2,13 +2,15 @@ import * as path from "path";
 import { Command, Option } from "commander";
 import { ConfigError, PROJECT, parseStackConfig } from "../components/config/load";
 import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { checkPlan, renderReport } from "./plan/policy";
 import { renderTree } from "./plan/render";
 import { runUnderMocks } from "./plan/runtime";
 
 /**
- * `npm run plan -- --stack dev [--json]`: the offline plan. Runs index.ts
+ * `npm run plan -- --stack dev [--json] [--policy]`: the offline plan. Runs index.ts
  * under the Pulumi mocks runtime with a stack file's config and prints every
- * resource the stack would create. Exit 2 for bad config, nothing on stdout.
+ * resource the stack would create. Exit 2 for bad config, nothing on stdout;
+ * with --policy, exit 1 when a mandatory baseline policy fails.
  */
 const projectDir = path.resolve(__dirname, "..");
 
@@ -19,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to use").conflicts("configFile"))
     .option("-c, --config-file <path>", "any stack config file")
     .option("--json", "print one JSON document instead of the tree")
+    .option("--policy", "check the security baseline (policy/) against the plan; exit 1 on a mandatory violation")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -26,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
-  const opts = program.opts<{ stack?: string; configFile?: string; json?: boolean }>();
+  const opts = program.opts<{ stack?: string; configFile?: string; json?: boolean; policy?: boolean }>();
 
   let stackValues;
   try {
@@ -48,8 +51,13 @@ async function main(argv: string[]): Promise<number> {
     secretKeys: stackValues.secretKeys,
     program: () => require(path.join(projectDir, "index.ts")),
   });
-  process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
-  return 0;
+  const report = opts.policy ? checkPlan(plan) : undefined;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report ? { ...plan, policy: report } : plan, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
+  }
+  return report?.failed ? 1 : 0;
 }
 
 main(process.argv).then(

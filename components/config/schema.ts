@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accessSchema } from "./access";
+import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
@@ -33,6 +34,8 @@ export const stackConfigSchema = z
     source: sourceSchema.optional(),
     /** RBAC grants on the account or its filesystems (see docs/access.md). */
     access: accessSchema,
+    /** Reasoned exceptions to the security baseline policies (policy/). */
+    policyWaivers: policyWaiversSchema.default({}),
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))

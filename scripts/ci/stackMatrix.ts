@@ -1,0 +1,43 @@
+import * as path from "path";
+import { Command } from "commander";
+import { parseStackConfig } from "../../components/config/load";
+import { ENVIRONMENTS, type Environment } from "../../components/config/schema";
+import { UsageError, runCli } from "../lib/cli";
+import { StackFileError, listStacks, readStackConfig } from "../lib/stackFile";
+
+/**
+ * `npm run --silent stack-matrix >> "$GITHUB_OUTPUT"`: the CI matrices,
+ * derived from the Pulumi.<stack>.yaml files present, so a stack file added
+ * to the repo is previewed and deployed without editing a workflow. Prints
+ * `stacks=[...]` (every stack) and one `<environment>=[...]` line per
+ * environment, each a JSON array as `fromJSON` in a workflow expects.
+ */
+function stackMatrix(projectDir: string): Record<"stacks" | Environment, string[]> {
+  const matrix: Record<"stacks" | Environment, string[]> = { stacks: [], dev: [], test: [], prod: [] };
+  const problems: string[] = [];
+  for (const stack of listStacks(projectDir)) {
+    try {
+      const config = parseStackConfig(readStackConfig({ stack, projectDir }).values);
+      matrix.stacks.push(stack);
+      matrix[config.environment].push(stack);
+    } catch (err) {
+      if (!(err instanceof Error) || !(err instanceof StackFileError || err.name === "ConfigError")) throw err;
+      problems.push(`Pulumi.${stack}.yaml: ${err.message}`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError("cannot build the stack matrix", problems);
+  return matrix;
+}
+
+runCli(async () => {
+  const opts = new Command()
+    .name("stack-matrix")
+    .description("GitHub Actions matrices (stacks=[...], dev=[...], test=[...], prod=[...]) from the Pulumi.<stack>.yaml files")
+    .option("-C, --project-dir <path>", "directory holding Pulumi.yaml and the stack files", path.resolve(__dirname, "../.."))
+    .exitOverride()
+    .parse(process.argv)
+    .opts<{ projectDir: string }>();
+  const matrix = stackMatrix(path.resolve(opts.projectDir));
+  const lines = (["stacks", ...ENVIRONMENTS] as const).map((key) => `${key}=${JSON.stringify(matrix[key])}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+});
