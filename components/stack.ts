@@ -4,6 +4,7 @@ import { PROJECT } from "./config/load";
 import { deriveAccountName, resourceBaseName } from "./config/naming";
 import type { StackConfig } from "./config/schema";
 import { DataLakeAccount } from "./dataLakeAccount";
+import { MigrationFactory, deriveFactoryName } from "./factory/migrationFactory";
 
 /** Names the running stack; passed in so the composition holds no global state. */
 export interface StackContext {
@@ -32,12 +33,12 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     { protect: config.protect },
   );
 
+  const naming = { project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment };
+  const accountName = config.accountName ?? deriveAccountName(naming);
   const lake = new DataLakeAccount("lake", {
     resourceGroupName: group.name,
     location: config.location,
-    accountName:
-      config.accountName ??
-      deriveAccountName({ project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment }),
+    accountName,
     redundancy: config.redundancy,
     performance: config.performance,
     filesystems: config.filesystems,
@@ -50,6 +51,19 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     tags,
   });
 
+  const factory = new MigrationFactory("migration", {
+    resourceGroupName: group.name,
+    location: config.location,
+    factoryName: deriveFactoryName(naming),
+    pattern: config.pattern,
+    source: config.source,
+    migration: config.migration,
+    gen2AccountName: accountName,
+    gen2AccountId: lake.accountId,
+    dependsOn: [lake],
+    tags,
+  });
+
   return {
     environment: config.environment,
     pattern: config.pattern,
@@ -58,5 +72,9 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     accountId: lake.accountId,
     dfsEndpoint: lake.dfsEndpoint,
     filesystems: lake.filesystemNames,
+    factoryName: factory.factoryName,
+    factoryId: factory.factoryId,
+    pipelines: factory.pipelineNames,
+    triggers: factory.triggerNames,
   } satisfies Record<string, pulumi.Input<unknown>>;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { flag, matching, oneOf } from "./primitives";
+import { migrationCrossChecks, migrationSchema } from "./migration";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
 
@@ -29,7 +30,8 @@ export const stackConfigSchema = z
     /** Pulumi `protect` plus a CanNotDelete lock on the account; defaults to true for prod. */
     protect: flag().optional(),
     tags: z.record(z.string(), z.string()).default({}),
-    source: sourceSchema.optional(),
+    source: sourceSchema,
+    migration: migrationSchema,
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))
@@ -41,6 +43,7 @@ export const stackConfigSchema = z
         message: `"${c.redundancy}" is not available with performance "premium"; premium block blob accounts support LRS, ZRS`,
       });
     }
+    for (const issue of migrationCrossChecks(c)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

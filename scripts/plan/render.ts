@@ -16,6 +16,13 @@ const KEY_INPUTS: Record<string, string[]> = {
   "azure-native:storage:BlobServiceProperties": ["deleteRetentionPolicy.days", "containerDeleteRetentionPolicy.days"],
   "azure-native:authorization:ManagementLockByScope": ["level"],
   "azure-native:network:PrivateEndpoint": ["privateLinkServiceConnections.0.groupIds"],
+  "azure-native:datafactory:Factory": ["factoryName", "identity.type"],
+  "azure-native:datafactory:LinkedService": ["linkedServiceName", "properties.type", "properties.url", "properties.dataLakeStoreUri"],
+  "azure-native:datafactory:Dataset": ["datasetName", "properties.type", "properties.location.type"],
+  "azure-native:datafactory:Pipeline": ["pipelineName", "activities.0.type", "activities.0.activities.0.name", "activities.0.activities.1.name"],
+  "azure-native:datafactory:Trigger": ["triggerName", "properties.type", "properties.frequency", "properties.interval", "properties.recurrence.frequency"],
+  "azure-native:authorization:RoleAssignment": ["roleDefinitionId", "principalType"],
+  "azure-native:keyvault:Vault": ["vaultName", "properties.enableRbacAuthorization"],
 };
 const HIDDEN = new Set(["resourceGroupName", "location", "tags", "accountName"]);
 const MAX_FALLBACK = 5;
