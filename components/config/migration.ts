@@ -126,6 +126,9 @@ export function migrationCrossChecks(c: { pattern: string; filesystems: { name: 
       issues.push({ path: ["migration", "folders", i, "writer"], message: "is required for pattern bidirectional-sync: gen1 or gen2 (the side that writes this folder now)" });
     }
   });
+  if (m.copy.skipErrorFile.dataInconsistency && !m.copy.validateDataConsistency) {
+    issues.push({ path: ["migration", "copy", "skipErrorFile", "dataInconsistency"], message: "needs migration.copy.validateDataConsistency: true (ADF only detects inconsistent files while validating)" });
+  }
   if (m.copy.logFilesystem !== undefined) mustBeDeclared(m.copy.logFilesystem, ["migration", "copy", "logFilesystem"]);
 
   if (c.pattern !== "lift-and-shift" && m.schedule === undefined) {
