@@ -117,7 +117,9 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     expect(toGen2).toMatchObject({ name: "LandInGen2", inputs: [landing], outputs: [{ referenceName: "Gen2Binary" }], sink: { storeSettings: { type: "AzureBlobFSWriteSettings" } } });
     expect(toGen1).not.toHaveProperty("dependsOn");
     expect(toGen2).not.toHaveProperty("dependsOn");
+    // Landed data takes the targets' default ACLs; ADF cannot preserve into Gen1 anyway.
     expect(toGen1).not.toHaveProperty("preserve");
+    expect(toGen2).not.toHaveProperty("preserve");
     expect((pipeline(plan, "ingest-dual").inputs.parameters as Json).folders).toMatchObject({ defaultValue: [{ landing: "landing/sales" }, { landing: "landing/finance" }] });
     expect(trigger(plan, "ingest-schedule")).toMatchObject({
       type: "ScheduleTrigger",

@@ -97,7 +97,7 @@ describe.each(STACKS)("stack %s: every ADF object as the ARM body the SDK sends"
     }
   });
 
-  it("pipelines: Copy activities carry BinarySource/BinarySink store settings under typeProperties, preserve only into Gen2, expressions intact", () => {
+  it("pipelines: Copy activities carry BinarySource/BinarySink store settings under typeProperties, preserve only Gen1 → Gen2, expressions intact", () => {
     const pipelines = sent.filter((s) => s.resource.type.endsWith(":Pipeline"));
     expect(pipelines.map((p) => p.resource.inputs.pipelineName).sort()).toEqual([...(plan.outputs.pipelines as string[])].sort());
     for (const { request } of pipelines) {
@@ -113,9 +113,9 @@ describe.each(STACKS)("stack %s: every ADF object as the ARM body the SDK sends"
         expect(tp.sink.storeSettings.copyBehavior).toBe("PreserveHierarchy");
         expect(tp.dataIntegrationUnits).toBeGreaterThanOrEqual(2);
         expect(tp.validateDataConsistency).toBe(true);
-        const intoGen2 = tp.sink.storeSettings.type === "AzureBlobFSWriteSettings";
-        if (intoGen2 && tp.source.storeSettings.type === "AzureDataLakeStoreReadSettings") expect(tp.preserve).toEqual(["ACL", "Owner", "Group"]);
-        if (!intoGen2) expect(tp).not.toHaveProperty("preserve");
+        const gen1ToGen2 = tp.source.storeSettings.type === "AzureDataLakeStoreReadSettings" && tp.sink.storeSettings.type === "AzureBlobFSWriteSettings";
+        if (gen1ToGen2) expect(tp.preserve).toEqual(["ACL", "Owner", "Group"]);
+        else expect(tp).not.toHaveProperty("preserve");
         if (props.parameters.windowStart) {
           expect(tp.source.storeSettings.modifiedDatetimeStart).toEqual({ type: "Expression", value: "@pipeline().parameters.windowStart" });
           expect(tp.source.storeSettings.modifiedDatetimeEnd).toEqual({ type: "Expression", value: "@pipeline().parameters.windowEnd" });

@@ -91,12 +91,12 @@ export type IngestConfig = z.infer<typeof ingestSchema>;
 
 export const migrationSchema = z.strictObject(
   {
-  folders: z.array(folderSchema).min(1, { error: "needs at least one folder to move" }),
-  copy: copySchema.default(copySchema.parse({})),
-  /** Trigger settings; required by incremental, dual-pipeline and bidirectional-sync. */
-  schedule: scheduleSchema.optional(),
-  /** dual-pipeline only: the landing path the ingestion pipeline fans out from. */
-  ingest: ingestSchema.optional(),
+    folders: z.array(folderSchema).min(1, { error: "needs at least one folder to move" }),
+    copy: copySchema.default(copySchema.parse({})),
+    /** Trigger settings; required by incremental, dual-pipeline and bidirectional-sync. */
+    schedule: scheduleSchema.optional(),
+    /** dual-pipeline only: the landing path the ingestion pipeline fans out from. */
+    ingest: ingestSchema.optional(),
   },
   {
     error: (issue) =>

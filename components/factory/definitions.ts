@@ -232,8 +232,10 @@ function copyActivity(name: string, from: Side, to: Side, copy: CopyConfig, wind
     skipErrorFile: { fileMissing: copy.skipErrorFile.fileMissing, dataInconsistency: copy.skipErrorFile.dataInconsistency },
   };
   if (copy.parallelCopies !== undefined) activity.parallelCopies = copy.parallelCopies;
-  // ADF preserves ACL/owner/group only for binary copies from Gen1 or Gen2 *to Gen2*.
-  if (to.kind === "gen2" && copy.preserve.length > 0) activity.preserve = [...copy.preserve];
+  // Only the Gen1 → Gen2 migration copies carry POSIX metadata over. ADF
+  // rejects preserve into Gen1, and data landing from the Gen2 landing zone
+  // should take the target's default ACLs rather than the landing zone's.
+  if (from.kind === "gen1" && to.kind === "gen2" && copy.preserve.length > 0) activity.preserve = [...copy.preserve];
   if (copy.logFilesystem !== undefined) {
     activity.logSettings = {
       enableCopyActivityLog: true,
