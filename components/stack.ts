@@ -6,6 +6,7 @@ import { deriveAccountName, resourceBaseName } from "./config/naming";
 import { waiverTags } from "./config/policyWaivers";
 import type { StackConfig } from "./config/schema";
 import { DataLakeAccount } from "./dataLakeAccount";
+import { MigrationFactory, deriveFactoryName } from "./factory/migrationFactory";
 
 /** Names the running stack; passed in so the composition holds no global state. */
 export interface StackContext {
@@ -34,9 +35,8 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     { protect: config.protect },
   );
 
-  const accountName =
-    config.accountName ??
-    deriveAccountName({ project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment });
+  const naming = { project: ctx.project, stack: ctx.stack, namePrefix: config.namePrefix, environment: config.environment };
+  const accountName = config.accountName ?? deriveAccountName(naming);
   const lake = new DataLakeAccount("lake", {
     resourceGroupName: group.name,
     location: config.location,
@@ -63,6 +63,18 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
           filesystemIds: Object.fromEntries(Object.entries(lake.filesystems).map(([fs, container]) => [fs, container.id])),
         })
       : undefined;
+  const factory = new MigrationFactory("migration", {
+    resourceGroupName: group.name,
+    location: config.location,
+    factoryName: deriveFactoryName(naming),
+    pattern: config.pattern,
+    source: config.source,
+    migration: config.migration,
+    gen2AccountName: accountName,
+    gen2AccountId: lake.accountId,
+    dependsOn: [lake],
+    tags,
+  });
 
   return {
     environment: config.environment,
@@ -74,5 +86,9 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     filesystems: lake.filesystemNames,
     /** Principal name → object id, for the ACL script; empty without `access` grants. */
     principals: access?.principals ?? {},
+    factoryName: factory.factoryName,
+    factoryId: factory.factoryId,
+    pipelines: factory.pipelineNames,
+    triggers: factory.triggerNames,
   } satisfies Record<string, pulumi.Input<unknown>>;
 }

@@ -5,6 +5,8 @@ import { ofType, one, planWith } from "./support/plan";
 
 const ACCESS = "adls-migration:access";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+/** The DataLakeAccess assignments; the factory's own assignment is the factory's business. */
+const grantsOf = (plan: Plan) => ofType(plan, ROLE_ASSIGNMENT).filter((r) => r.parent === "access");
 const GROUP = "azuread:index/group:Group";
 
 // Canned directory and subscription answers, distinct from the plan's own fakes.
@@ -47,7 +49,7 @@ const roleDefinition = (guid: string) => `/subscriptions/${SUBSCRIPTION}/provide
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function assignmentFor(plan: Plan, principalId: string): PlannedResource {
-  const found = ofType(plan, ROLE_ASSIGNMENT).filter((r) => r.inputs.principalId === principalId);
+  const found = grantsOf(plan).filter((r) => r.inputs.principalId === principalId);
   if (found.length !== 1) throw new Error(`expected one assignment for ${principalId}, found ${found.length}`);
   return found[0];
 }
@@ -92,7 +94,7 @@ describe("DataLakeAccess", () => {
   it("assigns each role with principalType, the built-in role GUID and the right scope", () => {
     const account = plan.outputs.accountId as string;
     expect(account).toMatch(/\/providers\/Microsoft\.Storage\/storageAccounts\/[a-z0-9]+$/);
-    const assignments = ofType(plan, ROLE_ASSIGNMENT);
+    const assignments = grantsOf(plan);
     expect(assignments).toHaveLength(4);
     expect(assignments.every((a) => a.parent === "access")).toBe(true);
 
@@ -122,7 +124,7 @@ describe("DataLakeAccess", () => {
   });
 
   it("gives every assignment a distinct GUID name", () => {
-    const names = ofType(plan, ROLE_ASSIGNMENT).map((a) => a.inputs.roleAssignmentName as string);
+    const names = grantsOf(plan).map((a) => a.inputs.roleAssignmentName as string);
     expect(names.every((n) => GUID.test(n))).toBe(true);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -139,7 +141,7 @@ describe("DataLakeAccess", () => {
 
 describe("DataLakeAccess assignment names", () => {
   const names = (plan: Plan) =>
-    Object.fromEntries(ofType(plan, ROLE_ASSIGNMENT).map((a) => [a.name, a.inputs.roleAssignmentName as string]));
+    Object.fromEntries(grantsOf(plan).map((a) => [a.name, a.inputs.roleAssignmentName as string]));
 
   it("stay the same when the grants are reordered, and differ on another account", async () => {
     const dir = directory();
@@ -161,6 +163,7 @@ describe("DataLakeAccess roles and principals", () => {
   // Built-in role GUIDs as published by Microsoft (docs: Azure built-in roles).
   const PUBLISHED: Record<string, string> = {
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
     Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
@@ -188,7 +191,7 @@ describe("DataLakeAccess roles and principals", () => {
       },
       { call: dir.call },
     );
-    const assignments = ofType(plan, ROLE_ASSIGNMENT);
+    const assignments = grantsOf(plan);
     const forUser = assignments.filter((a) => a.inputs.principalId === principal.objectId);
     expect(forUser.map((a) => a.inputs.roleDefinitionId).sort()).toEqual(Object.values(PUBLISHED).map(roleDefinition).sort());
     expect(forUser.every((a) => a.inputs.principalType === "User" && String(a.inputs.scope).endsWith("/containers/curated"))).toBe(true);
@@ -213,12 +216,12 @@ describe("DataLakeAccess roles and principals", () => {
     expect(Object.keys(principals).sort()).toEqual(["00000000-0000-0000-0000-0000000000aa", "dl-readers", "existing-engineers", "someone@contoso.com"]);
     expect(Object.values(principals).every((id) => GUID.test(id))).toBe(true);
     expect(new Set(Object.values(principals)).size).toBe(4);
-    expect(ofType(plan, ROLE_ASSIGNMENT).map((a) => a.inputs.principalId).sort()).toEqual(Object.values(principals).sort());
+    expect(grantsOf(plan).map((a) => a.inputs.principalId).sort()).toEqual(Object.values(principals).sort());
   });
 
   it("creates nothing and exports an empty principals map without grants", async () => {
     const plan = await planWith();
-    expect(plan.resources.filter((r) => r.type.startsWith("azuread:") || r.type === ROLE_ASSIGNMENT || r.name === "access")).toEqual([]);
+    expect(plan.resources.filter((r) => r.type.startsWith("azuread:") || r.parent === "access" || r.name === "access")).toEqual([]);
     expect(plan.outputs.principals).toEqual({});
   });
 });

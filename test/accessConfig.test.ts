@@ -68,7 +68,7 @@ describe("access config", () => {
     expect(problemsFor([reader({ user: "a@contoso.com" }, "account", "Storage Blob Data Writer")])).toEqual([
       'adls-migration:access[0].role: "Storage Blob Data Writer" is not a known role; use a built-in name (Reader, Contributor, Owner, ' +
         "Storage Blob Data Reader, Storage Blob Data Contributor, Storage Blob Data Owner, Storage Account Contributor, " +
-        "Data Factory Contributor), a role definition GUID or a full role definition id",
+        "Data Factory Contributor, Key Vault Secrets User), a role definition GUID or a full role definition id",
     ]);
   });
 

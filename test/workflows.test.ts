@@ -190,7 +190,18 @@ describe("npm run stack-matrix", () => {
       ["bidirectional-sync", "test", "bidirectional-sync"],
     ];
     for (const [stack, environment, pattern] of stacks) {
-      const config = { ...BASE_CONFIG, "adls-migration:environment": environment, "adls-migration:pattern": pattern };
+      // Valid for every pattern: bidirectional sync needs a writer side, dual pipeline a landing path.
+      const migration = {
+        folders: [{ source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" }],
+        schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" },
+        ingest: { filesystem: "raw", path: "landing" },
+      };
+      const config = {
+        ...BASE_CONFIG,
+        "adls-migration:environment": environment,
+        "adls-migration:pattern": pattern,
+        "adls-migration:migration": migration,
+      };
       writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     }
     const res = runScript("ci/stackMatrix.ts", ["--project-dir", dir]);

@@ -13,6 +13,8 @@ export const BUILT_IN_ROLES = {
   "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
   "Data Factory Contributor": "673868aa-7521-48a0-acc6-0f60742d39f5",
+  /** Read secret values only; for vaults in RBAC mode (the factory's Gen1 service principal secret). */
+  "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 export const BUILT_IN_ROLE_NAMES = Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[];

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { accessSchema } from "./access";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
+import { migrationCrossChecks, migrationSchema } from "./migration";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
 
@@ -31,11 +32,12 @@ export const stackConfigSchema = z
     /** Pulumi `protect` plus a CanNotDelete lock on the account; defaults to true for prod. */
     protect: flag().optional(),
     tags: z.record(z.string(), z.string()).default({}),
-    source: sourceSchema.optional(),
     /** RBAC grants on the account or its filesystems (see docs/access.md). */
     access: accessSchema,
     /** Reasoned exceptions to the security baseline policies (policy/). */
     policyWaivers: policyWaiversSchema.default({}),
+    source: sourceSchema,
+    migration: migrationSchema,
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))
@@ -52,6 +54,7 @@ export const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: ["access", i, "scope"], message: `filesystem "${scope.name}" is not declared under filesystems` });
       }
     });
+    for (const issue of migrationCrossChecks(c)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

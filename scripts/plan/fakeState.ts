@@ -28,6 +28,8 @@ const ARM_TYPES: Record<string, { arm: string; nameInput: string }> = {
   "azure-native:storage:StorageAccount": { arm: "Microsoft.Storage/storageAccounts", nameInput: "accountName" },
   "azure-native:storage:BlobContainer": { arm: "blobServices/default/containers", nameInput: "containerName" },
   "azure-native:network:PrivateEndpoint": { arm: "Microsoft.Network/privateEndpoints", nameInput: "privateEndpointName" },
+  "azure-native:datafactory:Factory": { arm: "Microsoft.DataFactory/factories", nameInput: "factoryName" },
+  "azure-native:keyvault:Vault": { arm: "Microsoft.KeyVault/vaults", nameInput: "vaultName" },
 };
 
 export function fakeResourceState(args: MockResourceArgs): { id: string; state: Inputs } {
@@ -58,6 +60,10 @@ export function fakeResourceState(args: MockResourceArgs): { id: string; state: 
       state.objectId = fakeObjectId("group", String(inputs.displayName));
       return { id: `/groups/${String(state.objectId)}`, state };
     }
+    case "azure-native:datafactory:Factory":
+      // The system-assigned identity exists only after creation; role assignments need its object id.
+      state.identity = { type: "SystemAssigned", principalId: fakeGuid(`factory-identity:${name}`), tenantId: FAKE_TENANT_ID };
+      return { id: `${groupId}/providers/Microsoft.DataFactory/factories/${name}`, state };
     default: {
       const arm = spec?.arm ?? args.type.split(":").slice(1).join("/");
       return { id: `${groupId}/providers/${arm}/${name}`, state };

@@ -18,6 +18,12 @@ const KEY_INPUTS: Record<string, string[]> = {
   "azure-native:network:PrivateEndpoint": ["privateLinkServiceConnections.0.groupIds"],
   "azure-native:authorization:RoleAssignment": ["description", "principalType", "scope"],
   "azuread:index/group:Group": ["displayName", "securityEnabled", "owners"],
+  "azure-native:datafactory:Factory": ["factoryName", "identity.type"],
+  "azure-native:datafactory:LinkedService": ["linkedServiceName", "properties.type", "properties.url", "properties.dataLakeStoreUri"],
+  "azure-native:datafactory:Dataset": ["datasetName", "properties.type", "properties.location.type"],
+  "azure-native:datafactory:Pipeline": ["pipelineName", "activities.0.type", "activities.0.activities.0.name", "activities.0.activities.1.name"],
+  "azure-native:datafactory:Trigger": ["triggerName", "properties.type", "properties.frequency", "properties.interval", "properties.recurrence.frequency"],
+  "azure-native:keyvault:Vault": ["vaultName", "properties.enableRbacAuthorization"],
 };
 const HIDDEN = new Set(["resourceGroupName", "location", "tags", "accountName"]);
 const MAX_FALLBACK = 5;

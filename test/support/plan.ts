@@ -11,6 +11,11 @@ export const BASE_CONFIG: Record<string, unknown> = {
   "adls-migration:redundancy": "ZRS",
   "adls-migration:namePrefix": "contoso",
   "adls-migration:filesystems": [{ name: "raw" }, { name: "curated", folders: ["sales", "finance"] }],
+  "adls-migration:source": { accountName: "contosogen1", auth: "managedIdentity" },
+  "adls-migration:migration": {
+    folders: [{ source: "/raw/sales", filesystem: "raw", target: "sales" }],
+    schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" },
+  },
 };
 
 /** Encodes config the way the Pulumi engine passes it: scalars as strings, structures as JSON. */

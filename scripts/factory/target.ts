@@ -1,0 +1,48 @@
+import { DataFactoryManagementClient, type DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
+import type { TokenCredential } from "@azure/identity";
+import { UsageError } from "../lib/cli";
+import { type StackOutputs, requireOutput } from "../lib/stackOutputs";
+
+/** The deployed factory a command acts on, read from the stack outputs. */
+export interface FactoryTarget {
+  subscriptionId: string;
+  resourceGroupName: string;
+  factoryName: string;
+  /** Pipeline names the stack deployed (output `pipelines`). */
+  pipelines: string[];
+  /** Trigger names the stack deployed (output `triggers`). */
+  triggers: string[];
+}
+
+const FACTORY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.DataFactory\/factories\/([^/]+)$/i;
+
+export function factoryTarget(outputs: StackOutputs): FactoryTarget {
+  const id = requireOutput(outputs, "factoryId");
+  const m = FACTORY_ID.exec(id);
+  if (!m) throw new UsageError(`stack output "factoryId" is not a Data Factory resource id: ${id}`);
+  return { subscriptionId: m[1], resourceGroupName: m[2], factoryName: m[3], pipelines: names(outputs, "pipelines"), triggers: names(outputs, "triggers") };
+}
+
+function names(outputs: StackOutputs, key: string): string[] {
+  const v = outputs[key];
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string")) {
+    throw new UsageError(`stack output "${key}" is missing or not a list of names; was the stack deployed with this version?`);
+  }
+  return v;
+}
+
+export interface ClientOptions {
+  /** ARM endpoint, e.g. a sovereign cloud's; https://management.azure.com when absent. */
+  endpoint?: string;
+  /** Extra SDK client options (TLS settings, retry options). */
+  clientOptions?: DataFactoryManagementClientOptionalParams;
+}
+
+export function factoryClient(target: FactoryTarget, credential: TokenCredential, opts: ClientOptions = {}): DataFactoryManagementClient {
+  // The SDK builds request URLs from $host and token scopes from endpoint: both must move together.
+  const endpoint = opts.endpoint?.replace(/\/+$/, "");
+  return new DataFactoryManagementClient(credential, target.subscriptionId, {
+    ...opts.clientOptions,
+    ...(endpoint ? { endpoint, $host: endpoint } : {}),
+  });
+}

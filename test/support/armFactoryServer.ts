@@ -1,0 +1,137 @@
+import { execFileSync } from "child_process";
+import { randomUUID } from "crypto";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
+import * as https from "https";
+import type { AddressInfo } from "net";
+import { tmpdir } from "os";
+import * as path from "path";
+
+/**
+ * A loopback stand-in for the parts of Azure Resource Manager the factory
+ * CLI calls, answering like ARM does: trigger GET, trigger start/stop as
+ * long-running POSTs (202 + Location, polled until 200), createRun and
+ * pipeline run GET. HTTPS because the Azure SDK refuses to send a bearer
+ * token over plain HTTP; the certificate is self-signed for 127.0.0.1 and
+ * handed to the client as its CA. It records every call for assertions.
+ */
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  apiVersion: string | null;
+  authorization: string | undefined;
+  body: string;
+}
+
+export interface FakeArm {
+  endpoint: string;
+  /** PEM certificate to trust (client `tlsOptions.ca`). */
+  ca: string;
+  calls: RecordedCall[];
+  /** Trigger name → runtime state; unknown names answer 404. */
+  triggers: Map<string, string>;
+  /** Run id → pipeline run as ARM returns it. */
+  runs: Map<string, Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const FACTORY_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DataFactory\/factories\/([^/]+)\/(.+)$/i;
+
+export async function startFakeArm(): Promise<FakeArm> {
+  const dir = mkdtempSync(path.join(tmpdir(), "fake-arm-"));
+  try {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
+      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    ], { stdio: "ignore", timeout: 10_000 });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`openssl is needed to make the loopback certificate: ${(err as Error).message}`);
+  }
+  const key = readFileSync(path.join(dir, "key.pem"), "utf8");
+  const cert = readFileSync(path.join(dir, "cert.pem"), "utf8");
+  rmSync(dir, { recursive: true, force: true });
+
+  const calls: RecordedCall[] = [];
+  const triggers = new Map<string, string>();
+  const runs = new Map<string, Record<string, unknown>>();
+  /** Pending long-running operations: operation id → what completing it does. */
+  const operations = new Map<string, () => void>();
+  let endpoint = "";
+
+  const server = https.createServer({ key, cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "https://127.0.0.1");
+      const body = Buffer.concat(chunks).toString("utf8");
+      calls.push({ method: req.method ?? "", path: url.pathname, apiVersion: url.searchParams.get("api-version"), authorization: req.headers.authorization, body });
+      const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "content-type": "application/json", "x-ms-request-id": randomUUID(), ...headers });
+        res.end(json === undefined ? "" : JSON.stringify(json));
+      };
+      const notFound = (what: string) => send(404, { error: { code: "NotFound", message: `${what} not found` } });
+
+      const op = /^\/operations\/([^/]+)$/.exec(url.pathname);
+      if (op && req.method === "GET") {
+        const complete = operations.get(op[1]);
+        if (!complete) return notFound(`operation ${op[1]}`);
+        operations.delete(op[1]);
+        complete();
+        return send(200);
+      }
+      const m = FACTORY_PATH.exec(url.pathname);
+      if (!m) return notFound(url.pathname);
+      const [, factory, rest] = m;
+      const parts = rest.split("/");
+      if (parts[0] === "triggers" && parts.length >= 2) {
+        const name = decodeURIComponent(parts[1]);
+        const state = triggers.get(name);
+        if (state === undefined) return notFound(`trigger ${name}`);
+        if (parts.length === 2 && req.method === "GET") {
+          return send(200, {
+            id: `${url.pathname}`,
+            name,
+            type: "Microsoft.DataFactory/factories/triggers",
+            properties: { type: "TumblingWindowTrigger", runtimeState: state, pipeline: { pipelineReference: { type: "PipelineReference", referenceName: "p" } } },
+          });
+        }
+        if (parts.length === 3 && req.method === "POST" && (parts[2] === "start" || parts[2] === "stop")) {
+          const id = randomUUID();
+          operations.set(id, () => triggers.set(name, parts[2] === "start" ? "Started" : "Stopped"));
+          return send(202, undefined, { location: `${endpoint}/operations/${id}`, "retry-after": "0" });
+        }
+      }
+      if (parts[0] === "pipelines" && parts[2] === "createRun" && req.method === "POST") {
+        const runId = randomUUID();
+        runs.set(runId, { runId, pipelineName: decodeURIComponent(parts[1]), status: "InProgress", runStart: new Date().toISOString(), parameters: JSON.parse(body || "{}") });
+        return send(200, { runId });
+      }
+      if (parts[0] === "pipelineruns" && parts.length === 2 && req.method === "GET") {
+        const run = runs.get(parts[1]);
+        return run ? send(200, run) : notFound(`pipeline run ${parts[1]} in factory ${factory}`);
+      }
+      return notFound(url.pathname);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Stops by itself if a test forgets to close it.
+  const guard = setTimeout(() => server.close(), 60_000);
+  guard.unref();
+
+  return {
+    endpoint,
+    ca: cert,
+    calls,
+    triggers,
+    runs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearTimeout(guard);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
