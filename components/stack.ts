@@ -21,12 +21,13 @@ export interface StackContext {
  */
 export function migrationStack(config: StackConfig, ctx: StackContext) {
   const base = resourceBaseName(config.namePrefix, config.environment);
+  // Reserved tags come last: the policy pack reads `environment`, so a user tag must not override it.
   const tags = {
+    ...config.tags,
     "managed-by": "pulumi",
     project: PROJECT,
     environment: config.environment,
     "migration-pattern": config.pattern,
-    ...config.tags,
   };
 
   const group = new resources.ResourceGroup(

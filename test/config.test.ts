@@ -58,6 +58,8 @@ describe("stack config", () => {
     ["adls-migration:network", { ipRules: ["10.0.0.0/33"] }, 'adls-migration:network.ipRules[0]: "10.0.0.0/33" is not valid'],
     ["adls-migration:network", { subnetIds: ["subnet-1"] }, 'adls-migration:network.subnetIds[0]: "subnet-1" is not valid'],
     ["adls-migration:tpyo", "x", "adls-migration:tpyo: unknown key"],
+    ["adls-migration:tags", { Environment: "prod" }, "adls-migration:tags.Environment: is set by the stack itself"],
+    ["adls-migration:tags", { "policy-waiver-shared-key-access": "because" }, "adls-migration:tags.policy-waiver-shared-key-access: is set by the stack"],
   ])("rejects %s = %j", (key, value, message) => {
     const problems = problemsFor({ [key]: value });
     expect(problems).toHaveLength(1);

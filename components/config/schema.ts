@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accessSchema } from "./access";
+import { SHARED_KEY_WAIVER_TAG } from "../../policy/rules/waivers";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
@@ -8,6 +9,9 @@ import { storageKeys } from "./storage";
 
 export const ENVIRONMENTS = ["dev", "test", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Tags the stack sets itself (the policy pack reads `environment` and the waiver tag). */
+const RESERVED_TAGS = ["managed-by", "project", "environment", "migration-pattern", SHARED_KEY_WAIVER_TAG];
 
 export const PATTERNS = ["lift-and-shift", "incremental", "dual-pipeline", "bidirectional-sync"] as const;
 export type Pattern = (typeof PATTERNS)[number];
@@ -31,7 +35,16 @@ export const stackConfigSchema = z
     resourceGroupName: matching(/^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'").optional(),
     /** Pulumi `protect` plus a CanNotDelete lock on the account; defaults to true for prod. */
     protect: flag().optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .superRefine((tags, ctx) => {
+        for (const key of Object.keys(tags)) {
+          if (RESERVED_TAGS.includes(key.toLowerCase())) {
+            ctx.addIssue({ code: "custom", path: [key], message: `is set by the stack itself; reserved tags: ${RESERVED_TAGS.join(", ")}` });
+          }
+        }
+      }),
     /** RBAC grants on the account or its filesystems (see docs/access.md). */
     access: accessSchema,
     /** Reasoned exceptions to the security baseline policies (policy/). */
