@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aclSpecSchema } from "./acls";
 import { flag, matching, oneOf } from "./primitives";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
@@ -30,6 +31,8 @@ export const stackConfigSchema = z
     protect: flag().optional(),
     tags: z.record(z.string(), z.string()).default({}),
     source: sourceSchema.optional(),
+    /** Folder ACLs the post-deploy step applies (same shape as an `npm run acl` spec file). */
+    acls: aclSpecSchema.optional(),
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))
