@@ -1,3 +1,4 @@
+import { setMaxListeners } from "events";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { AclSpec } from "../components/config/acls";
@@ -228,6 +229,8 @@ async function runShow(target: string, flags: CommonFlags, io: CliIo): Promise<n
 
 if (require.main === module) {
   const controller = new AbortController();
+  // Every in-flight request listens on the signal.
+  setMaxListeners(0, controller.signal);
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
   runCli(() =>
     aclMain(process.argv.slice(2), {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "events";
 import * as path from "path";
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
 import { Command, CommanderError } from "commander";
@@ -205,6 +206,8 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
 
 if (require.main === module) {
   const controller = new AbortController();
+  // Every in-flight request listens on the signal.
+  setMaxListeners(0, controller.signal);
   process.once("SIGINT", () => controller.abort(new Error("interrupted")));
   runCli(() =>
     postDeployMain(process.argv.slice(2), {

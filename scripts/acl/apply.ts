@@ -97,11 +97,13 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   const dir = (fs: string, path: string): DataLakeDirectoryClient =>
     opts.service.getFileSystemClient(fs).getDirectoryClient(path === "" ? "/" : path);
 
-  async function readPath(fs: string, path: string): Promise<PathInfo | undefined> {
+  /** ACL and kind of a path; `isDir` when already known (from a listing) saves the properties request. */
+  async function readPath(fs: string, path: string, isDir?: boolean): Promise<PathInfo | undefined> {
     try {
       const client = dir(fs, path);
+      const known = path === "" ? true : isDir;
       const [props, acl] = await Promise.all([
-        path === "" ? Promise.resolve({ metadata: { hdi_isfolder: "true" } }) : call(() => client.getProperties({ abortSignal: opts.signal })),
+        known !== undefined ? Promise.resolve({ metadata: { hdi_isfolder: String(known) } }) : call(() => client.getProperties({ abortSignal: opts.signal })),
         call(() => client.getAccessControl({ abortSignal: opts.signal })),
       ]);
       return { acl: fromSdk(acl.acl), isDir: props.metadata?.hdi_isfolder === "true" };
@@ -125,7 +127,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         for (const p of limitProblems(desiredAcl(rule, root.acl, root.acl, root.isDir))) problems.push(`${where}: ${p}`);
         if (rule.traverse) {
           for (const parent of parentsOf(rule.directory)) {
-            const info = await readPath(rule.filesystem, parent);
+            const info = await readPath(rule.filesystem, parent, true);
             if (!info) continue;
             const after = applyModify(info.acl, traverseChanges(info.acl, traversePrincipals(rule)), true);
             for (const p of limitProblems(after)) problems.push(`${where}: parent ${rule.filesystem}/${parent}: ${p}`);
@@ -168,7 +170,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       // 2. Traverse: --x on each parent, read fresh right before writing.
       if (rule.traverse && !rs.traverseDone) {
         for (const parent of parentsOf(rule.directory)) {
-          const info = await readPath(rule.filesystem, parent);
+          const info = await readPath(rule.filesystem, parent, true);
           if (!info) continue;
           const changes = traverseChanges(info.acl, traversePrincipals(rule));
           if (changes.length === 0) continue;
@@ -257,12 +259,19 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         ? { units: [], unchanged: 1 }
         : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
     }
-    const units: UnitState[] = rootOk ? [] : [{ path: rule.directory, kind: "self", state: "pending" }];
-    let unchanged = rootOk ? 1 : 0;
+    if (!rootOk) {
+      // The root lacks the entries, so this is a first run: every subtree gets applied
+      // without checking each one first (applying is idempotent; the checks would only delay it).
+      const units: UnitState[] = [{ path: rule.directory, kind: "self", state: "pending" }];
+      for (const c of children) units.push({ path: c.path, kind: "tree", state: "pending" });
+      return { units, unchanged: 0 };
+    }
+    const units: UnitState[] = [];
+    let unchanged = 1;
     const checks = await Promise.all(
       children.map((c) =>
         limit(async () => {
-          const info = await readPath(rule.filesystem, c.path);
+          const info = await readPath(rule.filesystem, c.path, c.isDir);
           return { path: c.path, ok: info ? satisfies(info.acl, rule.entries, rule.mode, info.isDir) : true };
         }),
       ),
@@ -279,7 +288,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     const full = `${rule.filesystem}/${unit.path}`;
     if (unit.kind === "self") {
       try {
-        const info = await readPath(rule.filesystem, unit.path);
+        const info = await readPath(rule.filesystem, unit.path, true);
         if (info && !satisfies(info.acl, rule.entries, rule.mode, true)) {
           await call(() => client.setAccessControl(toSdk(desiredAcl(rule, info.acl, info.acl, true)), { abortSignal: opts.signal }));
           counters.directories += 1;
@@ -300,7 +309,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     // set mode: every path gets the rule root's base entries plus the rule's entries.
     let setAcl: Ace[] | undefined;
     if (rule.mode === "set") {
-      const root = await readPath(rule.filesystem, rule.directory);
+      const root = await readPath(rule.filesystem, rule.directory, true);
       setAcl = desiredAcl(rule, root?.acl ?? [], root?.acl ?? [], true);
     }
     do {

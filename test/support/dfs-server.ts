@@ -521,6 +521,8 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
       if (from === undefined || from.length === 0) yield { path: base, node: target };
       if (target.isDir) yield* descendants(target, base, from);
     }
+    const failSet = new Set((state.faults.failPaths ?? []).filter((p) => p.startsWith(`${fs.name}/`)).map((p) => p.slice(fs.name.length + 1)));
+    const now = Date.now();
     const memo = new Map<PathAcl, ReturnType<typeof applyAcl>>();
     const memoFiles = new Map<PathAcl, ReturnType<typeof applyAcl>>();
     let dirs = 0;
@@ -534,7 +536,7 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
       const { path: p, node } = item.value;
       processed += 1;
       let error: string | undefined;
-      if (failing(fs, p)) {
+      if (failSet.size > 0 && failSet.has(p)) {
         error = "This request is not authorized to perform this operation using this permission.";
       } else {
         const cache = node.isDir ? memo : memoFiles;
@@ -546,7 +548,7 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
         if (result.error) error = result.error;
         else {
           node.acl = result.acl;
-          node.touch();
+          node.touch(now);
           if (node.isDir) dirs += 1;
           else files += 1;
           if (trackProcessed) {

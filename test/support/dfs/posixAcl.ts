@@ -207,9 +207,19 @@ export function parseMode(text: string): number {
   throw new AclSyntaxError(`invalid permissions "${text}"`);
 }
 
+const minimalCache = new Map<number, PathAcl>();
+
+/** ACL objects are immutable, so equal ones are shared (interned) between paths. */
 export function minimalAcl(mode: number): PathAcl {
-  return { access: { user: (mode >> 6) & 7, group: (mode >> 3) & 7, other: mode & 7, named: new Map() } };
+  let acl = minimalCache.get(mode);
+  if (!acl) {
+    acl = { access: { user: (mode >> 6) & 7, group: (mode >> 3) & 7, other: mode & 7, named: new Map() } };
+    minimalCache.set(mode, acl);
+  }
+  return acl;
 }
+
+const inheritedCache = new WeakMap<AclScope, Map<string, PathAcl>>();
 
 /**
  * The ACL a new path gets: its parent's default ACL when there is one (the
@@ -219,9 +229,20 @@ export function minimalAcl(mode: number): PathAcl {
 export function inheritedAcl(parent: PathAcl, isDir: boolean, mode: number, umask: number): PathAcl {
   const d = parent.default;
   if (!d) return minimalAcl(mode & ~umask);
-  const access: AclScope =
-    d.mask !== undefined
-      ? { user: d.user & (mode >> 6), group: d.group, other: d.other & mode, mask: d.mask & (mode >> 3), named: d.named }
-      : { user: d.user & (mode >> 6), group: d.group & (mode >> 3), other: d.other & mode, named: d.named };
-  return isDir ? { access, default: d } : { access };
+  let byKey = inheritedCache.get(d);
+  if (!byKey) {
+    byKey = new Map();
+    inheritedCache.set(d, byKey);
+  }
+  const key = `${isDir}:${mode}`;
+  let acl = byKey.get(key);
+  if (!acl) {
+    const access: AclScope =
+      d.mask !== undefined
+        ? { user: d.user & (mode >> 6), group: d.group, other: d.other & mode, mask: d.mask & (mode >> 3), named: d.named }
+        : { user: d.user & (mode >> 6), group: d.group & (mode >> 3), other: d.other & mode, named: d.named };
+    acl = isDir ? { access, default: d } : { access };
+    byKey.set(key, acl);
+  }
+  return acl;
 }
