@@ -174,7 +174,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
           if (!info) continue;
           const changes = traverseChanges(info.acl, traversePrincipals(rule));
           if (changes.length === 0) continue;
-          summary.traversed.push(`${rule.filesystem}/${parent}`);
+          summary.traversed.push(parent === "" ? rule.filesystem : `${rule.filesystem}/${parent}`);
           if (opts.dryRun) {
             ev.note?.(`${rule.filesystem}/${parent || "(root)"}: would add ${formatAces(changes)} (traverse)`);
             continue;
