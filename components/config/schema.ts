@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { accessSchema } from "./access";
 import { SHARED_KEY_WAIVER_TAG } from "../../policy/rules/waivers";
+import { accessSchema } from "./access";
+import { aclSpecSchema } from "./acls";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
@@ -51,6 +52,8 @@ export const stackConfigSchema = z
     policyWaivers: policyWaiversSchema.default({}),
     source: sourceSchema,
     migration: migrationSchema,
+    /** Folder ACLs the post-deploy step applies (same shape as an `npm run acl` spec file). */
+    acls: aclSpecSchema.optional(),
     ...storageKeys,
   })
   .transform((c) => ({ ...c, protect: c.protect ?? c.environment === "prod" }))

@@ -1,0 +1,244 @@
+import { setMaxListeners } from "events";
+import * as path from "path";
+import { Command, CommanderError, Option } from "commander";
+import { AclSpec } from "../components/config/acls";
+import { ConfigError, parseStackConfig } from "../components/config/load";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, runCli } from "./lib/cli";
+import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { fromSdk, formatAces } from "./acl/aclModel";
+import { ApplyAborted, ApplySummary, MAX_BATCH, applyAcls } from "./acl/apply";
+import { DEFAULT_CHECKPOINT } from "./acl/checkpoint";
+import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
+import { createProgress } from "./acl/progress";
+import { DEFAULT_RETRY, RetryOptions } from "./acl/retry";
+import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsFrom, resolveSpec } from "./acl/spec";
+
+/**
+ * `npm run acl -- apply|diff|show ...`: folder ACLs on the Gen2 account, the
+ * post-deploy step no IaC tool can do (ACLs are not ARM resources).
+ * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input.
+ */
+
+const projectDir = path.resolve(__dirname, "..");
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Progress bar when true; plain lines otherwise. */
+  tty: boolean;
+  signal?: AbortSignal;
+  /** Test hook: faster backoff against the local server. */
+  retry?: RetryOptions;
+}
+
+interface CommonFlags {
+  stack?: string;
+  outputs?: string;
+  accountUrl?: string;
+  principals?: string;
+  json?: boolean;
+}
+
+interface ApplyFlags extends CommonFlags {
+  spec?: string;
+  dryRun?: boolean;
+  concurrency: number;
+  batchSize: number;
+  checkpoint: string;
+  resume?: boolean;
+}
+
+function parseConcurrency(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and 64`);
+  return n;
+}
+
+function parseBatchSize(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH) throw new UsageError(`--batch-size ${v}: must be a whole number between 1 and ${MAX_BATCH}`);
+  return n;
+}
+
+function targetOptions(cmd: Command): Command {
+  return cmd
+    .option("-s, --stack <name>", "stack whose outputs give dfsEndpoint and principals (uses the Pulumi CLI)")
+    .option("--outputs <file>", "stack outputs saved by `pulumi stack output --json`, instead of asking the Pulumi CLI")
+    .option("--account-url <url>", "dfs endpoint, e.g. https://<account>.dfs.core.windows.net (default: the stack's dfsEndpoint)")
+    .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
+    .option("--json", "print one JSON document on stdout");
+}
+
+export async function aclMain(argv: string[], io: CliIo): Promise<number> {
+  let result: Promise<number> = Promise.resolve(EXIT_OK);
+  const program = new Command()
+    .name("acl")
+    .description("Apply, preview and show ADLS Gen2 folder ACLs")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  const applyLike = (name: string, description: string, dryRunOnly: boolean) => {
+    const cmd = targetOptions(program.command(name).description(description))
+      .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
+      .addOption(new Option("--concurrency <n>", "subtrees applied in parallel (1-64)").default(16).argParser(parseConcurrency))
+      .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize));
+    if (!dryRunOnly) {
+      cmd
+        .option("--dry-run", "read and report what would change; write nothing")
+        .option("--checkpoint <file>", "resume state, rewritten after every batch", DEFAULT_CHECKPOINT)
+        .option("--resume", "continue the run recorded in the checkpoint");
+    }
+    cmd.action((flags: ApplyFlags) => {
+      result = runApply({ ...flags, dryRun: dryRunOnly || flags.dryRun, checkpoint: flags.checkpoint ?? DEFAULT_CHECKPOINT }, io, dryRunOnly);
+    });
+  };
+  applyLike("apply", "apply the spec: every path below each rule gets its entries", false);
+  applyLike("diff", "what apply would change (a dry run); exit 1 when something would change", true);
+  targetOptions(program.command("show").description("print the ACL of <filesystem>/<path>").argument("<path>", "e.g. raw/sales")).action(
+    (target: string, flags: CommonFlags) => {
+      result = runShow(target, flags, io);
+    },
+  );
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return await result;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) {
+      io.err(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ApplyAborted) {
+      io.err(`${err.message}\n`);
+      return 130;
+    }
+    throw err;
+  }
+}
+
+async function loadPrincipals(flags: CommonFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<Principals> {
+  if (flags.principals) return loadPrincipalsFile(flags.principals);
+  const out = await outputs();
+  if (out?.principals === undefined) return {};
+  return principalsFrom(out.principals, `stack output "principals"`);
+}
+
+/** The spec from --spec, or the stack config's `acls` key. Static validation only: no request is made. */
+function loadSpec(flags: ApplyFlags): AclSpec {
+  if (flags.spec) return loadSpecFile(flags.spec);
+  if (!flags.stack) throw new UsageError("pass --spec <file>, or --stack <name> to use the stack config key adls-migration:acls");
+  const config = readStackConfig({ stack: flags.stack, projectDir });
+  const acls = parseStackConfig(config.values).acls;
+  if (!acls) throw new UsageError(`--stack ${flags.stack}: Pulumi.${flags.stack}.yaml has no adls-migration:acls; pass --spec <file>`);
+  return acls;
+}
+
+async function resolveRules(flags: ApplyFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<ResolvedRule[]> {
+  const spec = loadSpec(flags);
+  const principals = await loadPrincipals(flags, outputs);
+  const { rules, problems } = resolveSpec(spec, principals);
+  if (problems.length > 0) throw new UsageError(`invalid ACL spec${flags.spec ? ` ${flags.spec}` : ""}`, problems);
+  return rules;
+}
+
+async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<number> {
+  const outputs = lazyOutputs(flags);
+  const rules = await resolveRules(flags, outputs);
+  const accountUrl = await resolveAccountUrl(flags, outputs);
+  if (flags.resume && flags.dryRun) throw new UsageError("--resume and --dry-run cannot be combined");
+  const progress = createProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
+  let summary: ApplySummary;
+  try {
+    summary = await applyAcls({
+      service: dataLakeClient(accountUrl, io.env),
+      accountUrl,
+      rules,
+      dryRun: flags.dryRun ?? false,
+      concurrency: flags.concurrency,
+      batchSize: flags.batchSize,
+      checkpointFile: flags.checkpoint,
+      resume: flags.resume ?? false,
+      retry: io.retry ?? DEFAULT_RETRY,
+      signal: io.signal,
+      events: progress,
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) {
+    io.out(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    io.out(renderSummary(summary, flags.dryRun ?? false));
+  }
+  if (isDiff) return summary.changed ? EXIT_FAILED : EXIT_OK;
+  return summary.failures > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+function renderSummary(s: ApplySummary, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const r of s.rules) {
+    const parts: string[] = [];
+    if (r.traversed.length > 0) parts.push(`--x on ${r.traversed.length} parent${r.traversed.length === 1 ? "" : "s"}`);
+    if (r.subtrees > 0) parts.push(`${r.subtrees} subtree${r.subtrees === 1 ? "" : "s"} ${dryRun ? "to apply" : "applied"}`);
+    if (r.unchanged > 0) parts.push(`${r.unchanged} already right`);
+    lines.push(`${r.path} (${r.mode}): ${r.changed ? parts.join(", ") : "no change"}`);
+  }
+  if (!s.changed) lines.push("No change: every rule is already applied.");
+  else if (dryRun) lines.push("Dry run: nothing was written.");
+  else lines.push(`Applied: ${s.directories} directories, ${s.files} files, ${s.failures} failures.`);
+  if (s.failures > 0) {
+    lines.push("Failed paths:");
+    for (const f of s.failedEntries.slice(0, 20)) lines.push(`  ${f.path}: ${f.reason}`);
+    if (s.failures > 20) lines.push(`  ... and ${s.failures - 20} more (--json lists up to ${s.failedEntries.length})`);
+    lines.push("Fix the cause and run again with --resume to redo the subtrees that had failures.");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function runShow(target: string, flags: CommonFlags, io: CliIo): Promise<number> {
+  const [fs, ...rest] = target.split("/").filter((s) => s !== "");
+  if (!fs) throw new UsageError(`show ${target}: expected <filesystem>/<path>, e.g. raw/sales`);
+  const outputs = lazyOutputs(flags);
+  const accountUrl = await resolveAccountUrl(flags, outputs);
+  const principals = await loadPrincipals(flags, outputs);
+  const names = new Map(Object.entries(principals).map(([name, id]) => [id.toLowerCase(), name]));
+  const dirPath = rest.join("/");
+  const client = dataLakeClient(accountUrl, io.env).getFileSystemClient(fs).getDirectoryClient(dirPath === "" ? "/" : dirPath);
+  let acl;
+  try {
+    acl = await client.getAccessControl();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) throw new UsageError(`show ${target}: the path does not exist`);
+    throw err;
+  }
+  const aces = fromSdk(acl.acl);
+  if (flags.json) {
+    io.out(`${JSON.stringify({ path: target, owner: acl.owner, group: acl.group, acl: formatAces(aces), entries: aces.map((a) => ({ ...a, name: names.get(a.id) })) }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const lines = [`# ${target}`, `# owner: ${acl.owner}`, `# group: ${acl.group}`];
+  for (const a of aces) {
+    const name = names.get(a.id);
+    lines.push(`${a.scope === "default" ? "default:" : ""}${a.type}:${a.id}:${a.perms}${name ? `    # ${name}` : ""}`);
+  }
+  io.out(`${lines.join("\n")}\n`);
+  return EXIT_OK;
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  // Every in-flight request listens on the signal.
+  setMaxListeners(0, controller.signal);
+  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  runCli(() =>
+    aclMain(process.argv.slice(2), {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+      env: process.env,
+      tty: process.stderr.isTTY === true,
+      signal: controller.signal,
+    }),
+  );
+}

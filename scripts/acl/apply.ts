@@ -1,0 +1,374 @@
+import type { AccessControlChanges, DataLakeDirectoryClient, DataLakeServiceClient } from "@azure/storage-file-datalake";
+import pLimit from "p-limit";
+import { UsageError } from "../lib/cli";
+import { Ace, applyModify, applySet, formatAces, fromSdk, limitProblems, satisfies, toSdk, traverseChanges } from "./aclModel";
+import { Checkpoint, FailedEntry, MAX_FAILED_ENTRIES, RuleState, UnitState, openCheckpoint, saveCheckpoint } from "./checkpoint";
+import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./retry";
+import type { ResolvedRule } from "./spec";
+
+/**
+ * The ACL applier. Per rule, in spec order (later rules may refine earlier
+ * ones): grant --x on the parents (traverse), then apply the rule to the rule
+ * root and every path below it. The SDK runs recursive batches serially, so
+ * the rule root is split into independent subtrees (its child directories
+ * and files) that run with bounded concurrency, each batch by batch with its
+ * continuation token checkpointed.
+ */
+
+/** Recursive ACL batch size: the service maximum. */
+export const MAX_BATCH = 2000;
+/**
+ * A rule root with more direct files than this is applied as one recursive
+ * unit: one request per file would cost more than serial 2000-path batches.
+ */
+export const FANOUT_MAX_FILES = 256;
+
+export interface ApplyEvents {
+  /** A rule was planned; `units` subtrees to apply (0: nothing to change). */
+  ruleStart?(rule: ResolvedRule, units: number): void;
+  /** Paths written (directories + files) and failures, after each batch or single write. */
+  progress?(delta: { paths: number; failures: number }): void;
+  unitDone?(): void;
+  retry?(reason: string, delayMs: number): void;
+  /** Human-readable plan lines (dry run) and notes. */
+  note?(line: string): void;
+}
+
+export interface ApplyOptions {
+  service: DataLakeServiceClient;
+  accountUrl: string;
+  rules: ResolvedRule[];
+  dryRun: boolean;
+  concurrency: number;
+  /** Not used for dry runs. */
+  checkpointFile: string;
+  resume: boolean;
+  batchSize?: number;
+  retry?: RetryOptions;
+  signal?: AbortSignal;
+  events?: ApplyEvents;
+}
+
+export interface RuleSummary {
+  path: string;
+  mode: string;
+  changed: boolean;
+  /** Parents that got --x (traverse). */
+  traversed: string[];
+  /** Subtrees applied (or, in a dry run, that would be). */
+  subtrees: number;
+  /** Subtrees left alone because their top path already had the wanted entries. */
+  unchanged: number;
+}
+
+export interface ApplySummary {
+  directories: number;
+  files: number;
+  failures: number;
+  failedEntries: FailedEntry[];
+  rules: RuleSummary[];
+  changed: boolean;
+}
+
+/** Stopped by the signal (Ctrl-C); the checkpoint holds the position. */
+export class ApplyAborted extends Error {}
+
+interface PathInfo {
+  acl: Ace[];
+  isDir: boolean;
+}
+
+export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
+  const batchSize = opts.batchSize ?? MAX_BATCH;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const ev = opts.events ?? {};
+  const limit = pLimit(opts.concurrency);
+  let cp: Checkpoint | undefined;
+
+  const call = <T>(fn: () => Promise<T>) =>
+    withRetry(fn, {
+      ...retry,
+      signal: opts.signal,
+      onRetry: (err, _attempt, delay) => {
+        if (cp) cp.counters.retries += 1;
+        ev.retry?.(errorReason(err), delay);
+      },
+    });
+  const dir = (fs: string, path: string): DataLakeDirectoryClient =>
+    opts.service.getFileSystemClient(fs).getDirectoryClient(path === "" ? "/" : path);
+
+  /** ACL and kind of a path; `isDir` when already known (from a listing) saves the properties request. */
+  async function readPath(fs: string, path: string, isDir?: boolean): Promise<PathInfo | undefined> {
+    try {
+      const client = dir(fs, path);
+      const known = path === "" ? true : isDir;
+      const [props, acl] = await Promise.all([
+        known !== undefined ? Promise.resolve({ metadata: { hdi_isfolder: String(known) } }) : call(() => client.getProperties({ abortSignal: opts.signal })),
+        call(() => client.getAccessControl({ abortSignal: opts.signal })),
+      ]);
+      return { acl: fromSdk(acl.acl), isDir: props.metadata?.hdi_isfolder === "true" };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  // 1. Read-only validation of every rule before any write.
+  const problems: string[] = [];
+  await Promise.all(
+    opts.rules.map((rule) =>
+      limit(async () => {
+        const where = `rules[${rule.index}] (${rule.path})`;
+        const root = await readPath(rule.filesystem, rule.directory);
+        if (!root) return void problems.push(`${where}: the path does not exist`);
+        if (!root.isDir && rule.entries.some((e) => e.scope === "default")) {
+          problems.push(`${where}: is a file; default entries apply to directories only`);
+        }
+        for (const p of limitProblems(desiredAcl(rule, root.acl, root.acl, root.isDir))) problems.push(`${where}: ${p}`);
+        if (rule.traverse) {
+          for (const parent of parentsOf(rule.directory)) {
+            const info = await readPath(rule.filesystem, parent, true);
+            if (!info) continue;
+            const after = applyModify(info.acl, traverseChanges(info.acl, traversePrincipals(rule)), true);
+            for (const p of limitProblems(after)) problems.push(`${where}: parent ${rule.filesystem}/${parent}: ${p}`);
+          }
+        }
+      }),
+    ),
+  );
+  if (problems.length > 0) throw new UsageError("ACL spec cannot be applied; nothing was changed", problems.sort());
+
+  cp = opts.dryRun
+    ? undefined
+    : openCheckpoint({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
+  if (cp) {
+    cp.status = "running";
+    for (const rs of cp.rules) for (const u of rs.units ?? []) if (u.state === "failed") Object.assign(u, { state: "pending", token: undefined, failures: 0 });
+    for (const rs of cp.rules) if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
+  }
+  const save = () => {
+    if (cp) saveCheckpoint(opts.checkpointFile, cp);
+  };
+  const counters = cp?.counters ?? { directories: 0, files: 0, failures: 0, batches: 0, retries: 0 };
+  const failedEntries: FailedEntry[] = cp?.failedEntries ?? [];
+  const fail = (path: string, reason: string) => {
+    counters.failures += 1;
+    if (failedEntries.length < MAX_FAILED_ENTRIES) failedEntries.push({ path, reason });
+  };
+  const summaries: RuleSummary[] = [];
+
+  try {
+    for (const rule of opts.rules) {
+      const rs: RuleState = cp?.rules.find((r) => r.index === rule.index) ?? { index: rule.index, state: "pending", traverseDone: false };
+      const summary: RuleSummary = { path: rule.path, mode: rule.mode, changed: false, traversed: [], subtrees: 0, unchanged: 0 };
+      summaries.push(summary);
+      if (rs.state === "done") {
+        ev.ruleStart?.(rule, 0);
+        continue;
+      }
+
+      // 2. Traverse: --x on each parent, read fresh right before writing.
+      if (rule.traverse && !rs.traverseDone) {
+        for (const parent of parentsOf(rule.directory)) {
+          const info = await readPath(rule.filesystem, parent, true);
+          if (!info) continue;
+          const changes = traverseChanges(info.acl, traversePrincipals(rule));
+          if (changes.length === 0) continue;
+          summary.traversed.push(parent === "" ? rule.filesystem : `${rule.filesystem}/${parent}`);
+          if (opts.dryRun) {
+            ev.note?.(`${rule.filesystem}/${parent || "(root)"}: would add ${formatAces(changes)} (traverse)`);
+            continue;
+          }
+          try {
+            await call(() => dir(rule.filesystem, parent).setAccessControl(toSdk(applyModify(info.acl, changes, true)), { abortSignal: opts.signal }));
+            counters.directories += 1;
+            ev.progress?.({ paths: 1, failures: 0 });
+          } catch (err) {
+            if (opts.signal?.aborted) throw err;
+            fail(`${rule.filesystem}/${parent}`, errorReason(err));
+            ev.progress?.({ paths: 0, failures: 1 });
+          }
+        }
+        rs.traverseDone = true;
+        save();
+      }
+
+      // 3. Plan the subtrees (once per run: a resume keeps the stored plan).
+      if (!rs.units) {
+        const plan = await planUnits(rule);
+        rs.units = plan.units;
+        summary.unchanged = plan.unchanged;
+      }
+      rs.state = "running";
+      summary.subtrees = rs.units.length;
+      summary.changed = summary.traversed.length > 0 || rs.units.length > 0;
+      save();
+      ev.ruleStart?.(rule, rs.units.filter((u) => u.state !== "done").length);
+      if (opts.dryRun) {
+        for (const u of rs.units) ev.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
+        if (rs.units.length === 0 && summary.traversed.length === 0) ev.note?.(`${rule.path}: no change`);
+        continue;
+      }
+
+      // 4. Apply the subtrees with bounded concurrency.
+      await Promise.all(rs.units.filter((u) => u.state !== "done").map((u) => limit(() => runUnit(rule, u))));
+      rs.state = "done";
+      save();
+    }
+  } catch (err) {
+    if (cp) {
+      cp.status = "failed";
+      save();
+    }
+    if (opts.signal?.aborted) throw new ApplyAborted("stopped; the checkpoint holds the position, run again with --resume");
+    throw err;
+  }
+
+  const unitFailed = cp?.rules.some((r) => r.units?.some((u) => u.state === "failed")) ?? false;
+  if (cp) {
+    cp.status = unitFailed || counters.failures > 0 ? "failed" : "complete";
+    save();
+  }
+  return {
+    directories: counters.directories,
+    files: counters.files,
+    failures: counters.failures,
+    failedEntries,
+    rules: summaries,
+    changed: summaries.some((s) => s.changed),
+  };
+
+  async function planUnits(rule: ResolvedRule): Promise<{ units: UnitState[]; unchanged: number }> {
+    const root = await readPath(rule.filesystem, rule.directory);
+    if (!root) throw new UsageError(`rules[${rule.index}] (${rule.path}): the path disappeared during the run`);
+    const rootOk = satisfies(root.acl, rule.entries, rule.mode, root.isDir);
+    if (!root.isDir) return rootOk ? { units: [], unchanged: 1 } : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
+
+    const children: { path: string; isDir: boolean }[] = [];
+    let files = 0;
+    const fs = opts.service.getFileSystemClient(rule.filesystem);
+    for await (const page of fs.listPaths({ path: rule.directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
+      for (const p of page.pathItems ?? []) {
+        children.push({ path: p.name!, isDir: p.isDirectory === true });
+        if (!p.isDirectory) files += 1;
+      }
+      if (files > FANOUT_MAX_FILES) break;
+    }
+    if (files > FANOUT_MAX_FILES || children.length === 0) {
+      return rootOk && children.length === 0
+        ? { units: [], unchanged: 1 }
+        : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
+    }
+    if (!rootOk) {
+      // The root lacks the entries, so this is a first run: every subtree gets applied
+      // without checking each one first (applying is idempotent; the checks would only delay it).
+      const units: UnitState[] = [{ path: rule.directory, kind: "self", state: "pending" }];
+      for (const c of children) units.push({ path: c.path, kind: "tree", state: "pending" });
+      return { units, unchanged: 0 };
+    }
+    const units: UnitState[] = [];
+    let unchanged = 1;
+    const checks = await Promise.all(
+      children.map((c) =>
+        limit(async () => {
+          const info = await readPath(rule.filesystem, c.path, c.isDir);
+          return { path: c.path, ok: info ? satisfies(info.acl, rule.entries, rule.mode, info.isDir) : true };
+        }),
+      ),
+    );
+    for (const c of checks) {
+      if (c.ok) unchanged += 1;
+      else units.push({ path: c.path, kind: "tree", state: "pending" });
+    }
+    return { units, unchanged };
+  }
+
+  async function runUnit(rule: ResolvedRule, unit: UnitState): Promise<void> {
+    const client = dir(rule.filesystem, unit.path);
+    const full = `${rule.filesystem}/${unit.path}`;
+    if (unit.kind === "self") {
+      try {
+        const info = await readPath(rule.filesystem, unit.path, true);
+        if (info && !satisfies(info.acl, rule.entries, rule.mode, true)) {
+          await call(() => client.setAccessControl(toSdk(desiredAcl(rule, info.acl, info.acl, true)), { abortSignal: opts.signal }));
+          counters.directories += 1;
+          ev.progress?.({ paths: 1, failures: 0 });
+        }
+        unit.state = "done";
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        unit.state = "failed";
+        fail(full, errorReason(err));
+        ev.progress?.({ paths: 0, failures: 1 });
+      }
+      save();
+      ev.unitDone?.();
+      return;
+    }
+
+    // set mode: every path gets the rule root's base entries plus the rule's entries.
+    let setAcl: Ace[] | undefined;
+    if (rule.mode === "set") {
+      const root = await readPath(rule.filesystem, rule.directory, true);
+      setAcl = desiredAcl(rule, root?.acl ?? [], root?.acl ?? [], true);
+    }
+    do {
+      const failures: FailedEntry[] = [];
+      const options = {
+        batchSize,
+        maxBatches: 1,
+        continuationToken: unit.token,
+        continueOnFailure: true,
+        abortSignal: opts.signal,
+        onProgress: (p: AccessControlChanges) => {
+          failures.length = 0;
+          failures.push(...p.batchFailures.map((f) => ({ path: `${rule.filesystem}/${f.name}`, reason: f.message })));
+        },
+      };
+      let result;
+      try {
+        result = await call(() =>
+          setAcl ? client.setAccessControlRecursive(toSdk(setAcl), options) : client.updateAccessControlRecursive(toSdk(rule.entries), options),
+        );
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        // The whole request failed (not a per-path failure): record it and leave the token for --resume.
+        unit.state = "failed";
+        fail(full, errorReason(err));
+        ev.progress?.({ paths: 0, failures: 1 });
+        save();
+        ev.unitDone?.();
+        return;
+      }
+      const c = result.counters;
+      counters.directories += c.changedDirectoriesCount;
+      counters.files += c.changedFilesCount;
+      counters.batches += 1;
+      for (const f of failures) fail(f.path, f.reason);
+      unit.failures = (unit.failures ?? 0) + failures.length;
+      unit.token = result.continuationToken || undefined;
+      if (!unit.token) unit.state = unit.failures > 0 ? "failed" : "done";
+      save();
+      ev.progress?.({ paths: c.changedDirectoriesCount + c.changedFilesCount, failures: c.failedChangesCount });
+    } while (unit.token);
+    ev.unitDone?.();
+  }
+}
+
+/** Principals of a rule's access entries: they need --x on every parent. */
+function traversePrincipals(rule: ResolvedRule): Ace[] {
+  const seen = new Set<string>();
+  return rule.entries.filter((e) => e.scope === "access" && !seen.has(`${e.type}:${e.id}`) && seen.add(`${e.type}:${e.id}`));
+}
+
+/** The ACL the rule gives a path whose current ACL is `current`; `base` supplies base entries in set mode. */
+function desiredAcl(rule: ResolvedRule, current: Ace[], base: Ace[], isDir: boolean): Ace[] {
+  return rule.mode === "set" ? applySet(base, rule.entries, isDir) : applyModify(current, rule.entries, isDir);
+}
+
+/** "a/b/c" → ["", "a", "a/b"]: the filesystem root and every directory above the rule root. */
+export function parentsOf(directory: string): string[] {
+  if (directory === "") return [];
+  const segs = directory.split("/");
+  return segs.map((_, i) => segs.slice(0, i).join("/"));
+}

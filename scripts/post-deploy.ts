@@ -1,0 +1,253 @@
+import { setMaxListeners } from "events";
+import * as path from "path";
+import type { TokenCredential } from "@azure/identity";
+import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
+import { Command, CommanderError } from "commander";
+import { ConfigError, parseStackConfig } from "../components/config/load";
+import type { StackConfig } from "../components/config/schema";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, runCli } from "./lib/cli";
+import { StackFileError, readStackConfig } from "./lib/stackFile";
+import type { StackOutputs } from "./lib/stackOutputs";
+import { ApplyAborted, applyAcls } from "./acl/apply";
+import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
+import { createProgress } from "./acl/progress";
+import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
+import { Principals, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
+import { startStackTriggers } from "./factory/triggers";
+import type { ClientOptions } from "./factory/target";
+
+/**
+ * `npm run post-deploy -- --stack <s>`: the data-plane steps `pulumi up`
+ * cannot do, in order. Each step is idempotent, so the whole command can be
+ * re-run after a failure or after every deployment.
+ */
+
+const projectDir = path.resolve(__dirname, "..");
+
+export interface PostDeployIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  tty: boolean;
+  signal?: AbortSignal;
+  /** Test hook: faster backoff against the local server. */
+  retry?: RetryOptions;
+  /** Test hook: ARM credential and client options for the trigger step (default: DefaultAzureCredential). */
+  arm?: { credential?: TokenCredential; clientOptions?: ClientOptions["clientOptions"] };
+}
+
+interface Flags {
+  stack?: string;
+  configFile?: string;
+  outputs?: string;
+  accountUrl?: string;
+  principals?: string;
+  dryRun?: boolean;
+  resume?: boolean;
+  checkpoint?: string;
+  armEndpoint?: string;
+}
+
+/** What every step gets: validated config, lazily read stack outputs, one Data Lake client. */
+export interface StepContext {
+  stack: string;
+  config: StackConfig;
+  outputs: () => Promise<StackOutputs | undefined>;
+  service: () => Promise<{ client: DataLakeServiceClient; accountUrl: string }>;
+  flags: Flags;
+  io: PostDeployIo;
+  retry: RetryOptions;
+}
+
+export interface Step {
+  name: string;
+  /** Returns a one-line result; throws UsageError for bad input, anything else for a failure. */
+  run(ctx: StepContext): Promise<{ ok: boolean; message: string }>;
+}
+
+/** Step 1: directories declared under filesystems[].folders (ARM cannot create directories). */
+export const createFolders: Step = {
+  name: "folders",
+  async run(ctx) {
+    const { client } = await ctx.service();
+    let created = 0;
+    let existing = 0;
+    const failed: string[] = [];
+    for (const fs of ctx.config.filesystems) {
+      for (const folder of fs.folders) {
+        const dir = client.getFileSystemClient(fs.name).getDirectoryClient(folder);
+        try {
+          // exists() first so that a re-run sends no write at all.
+          if (await withRetry(() => dir.exists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal })) {
+            existing += 1;
+            continue;
+          }
+          if (ctx.flags.dryRun) {
+            created += 1;
+            ctx.io.err(`would create ${fs.name}/${folder}\n`);
+            continue;
+          }
+          const res = await withRetry(() => dir.createIfNotExists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal });
+          if (res.succeeded) {
+            created += 1;
+            ctx.io.err(`created ${fs.name}/${folder}\n`);
+          } else existing += 1;
+        } catch (err) {
+          if (ctx.io.signal?.aborted) throw err;
+          const code = (err as { details?: { errorCode?: string } }).details?.errorCode;
+          failed.push(
+            code === "FilesystemNotFound" || code === "ContainerNotFound"
+              ? `${fs.name}: the filesystem does not exist; run \`pulumi up\` for this stack first`
+              : `${fs.name}/${folder}: ${errorReason(err)}`,
+          );
+        }
+      }
+    }
+    const verb = ctx.flags.dryRun ? "to create" : "created";
+    const message = `${created} ${verb}, ${existing} already present${failed.length > 0 ? `; failed:\n    ${failed.join("\n    ")}` : ""}`;
+    return { ok: failed.length === 0, message };
+  },
+};
+
+/**
+ * Step 2: start the Data Factory triggers. ARM creates them stopped and
+ * azure-native has no property to start them; already-started triggers are
+ * left alone, so re-running is harmless.
+ */
+export const startTriggers: Step = {
+  name: "triggers",
+  async run(ctx) {
+    const outputs = await ctx.outputs();
+    const triggers = Array.isArray(outputs?.triggers) ? (outputs.triggers as string[]) : [];
+    if (!outputs) return { ok: true, message: "no stack outputs (pass --stack or --outputs); skipped" };
+    if (triggers.length === 0) return { ok: true, message: "the stack's pattern has no triggers; skipped" };
+    if (ctx.flags.dryRun) return { ok: true, message: `would start ${triggers.join(", ")} (unless already started)` };
+    const outcomes = await startStackTriggers({
+      outputs,
+      credential: ctx.io.arm?.credential,
+      endpoint: ctx.flags.armEndpoint,
+      clientOptions: ctx.io.arm?.clientOptions,
+      log: (line) => ctx.io.err(`${line}\n`),
+    });
+    const failed = outcomes.filter((o) => o.after === "failed");
+    const started = outcomes.filter((o) => o.after === "Started" && o.before !== "Started").length;
+    const already = outcomes.filter((o) => o.before === "Started").length;
+    return {
+      ok: failed.length === 0,
+      message: `${started} started, ${already} already running${failed.map((f) => `\n    ${f.name}: ${f.error ?? "failed"}`).join("")}`,
+    };
+  },
+};
+
+/** Step 3: the stack's `acls` spec, as `npm run acl -- apply` would apply it. */
+export const applyStackAcls: Step = {
+  name: "acls",
+  async run(ctx) {
+    if (!ctx.config.acls) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
+    let principals: Principals = {};
+    if (ctx.flags.principals) principals = loadPrincipalsFile(ctx.flags.principals);
+    else {
+      const out = await ctx.outputs();
+      if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
+    }
+    const { rules, problems } = resolveSpec(ctx.config.acls, principals);
+    if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
+    const { client, accountUrl } = await ctx.service();
+    const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
+    try {
+      const s = await applyAcls({
+        service: client,
+        accountUrl,
+        rules,
+        dryRun: ctx.flags.dryRun ?? false,
+        concurrency: 16,
+        checkpointFile: ctx.flags.checkpoint ?? `.acl-checkpoint-${ctx.stack}.json`,
+        resume: ctx.flags.resume ?? false,
+        retry: ctx.retry,
+        signal: ctx.io.signal,
+        events: progress,
+      });
+      if (!s.changed) return { ok: true, message: "no change" };
+      const failures = s.failedEntries.slice(0, 20).map((f) => `\n    ${f.path}: ${f.reason}`).join("");
+      return {
+        ok: s.failures === 0,
+        message: `${ctx.flags.dryRun ? "would change" : "applied"} ${s.rules.filter((r) => r.changed).length} rule(s): ${s.directories} directories, ${s.files} files, ${s.failures} failures${failures}`,
+      };
+    } finally {
+      progress.stop();
+    }
+  },
+};
+
+/** The post-deploy steps in order. */
+export const STEPS: Step[] = [createFolders, startTriggers, applyStackAcls];
+
+export async function postDeployMain(argv: string[], io: PostDeployIo, steps: Step[] = STEPS): Promise<number> {
+  const program = new Command()
+    .name("post-deploy")
+    .description("Data-plane steps after `pulumi up`: create declared folders, start triggers, apply folder ACLs")
+    .option("-s, --stack <name>", "stack: reads Pulumi.<name>.yaml and, for dfsEndpoint/principals, its outputs via the Pulumi CLI")
+    .option("-c, --config-file <path>", "stack config file instead of Pulumi.<stack>.yaml")
+    .option("--outputs <file>", "stack outputs saved by `pulumi stack output --json`, instead of asking the Pulumi CLI")
+    .option("--account-url <url>", "dfs endpoint (default: the stack's dfsEndpoint output)")
+    .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
+    .option("--checkpoint <file>", "ACL resume state (default: .acl-checkpoint-<stack>.json)")
+    .option("--resume", "continue an interrupted ACL run")
+    .option("--dry-run", "report what would change; write nothing")
+    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint for the trigger step (default: public cloud)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  try {
+    program.parse(argv, { from: "user" });
+    const flags = program.opts<Flags>();
+    if (!flags.stack && !flags.configFile) throw new UsageError("pass --stack <name> (or --config-file <path>)");
+    const stackValues = readStackConfig({ stack: flags.stack, configFile: flags.configFile, projectDir });
+    const config = parseStackConfig(stackValues.values);
+    const outputs = lazyOutputs({ stack: flags.stack, outputs: flags.outputs });
+    let service: Promise<{ client: DataLakeServiceClient; accountUrl: string }> | undefined;
+    const ctx: StepContext = {
+      stack: stackValues.stack,
+      config,
+      outputs,
+      service: () =>
+        (service ??= resolveAccountUrl(flags, outputs).then((accountUrl) => ({ client: dataLakeClient(accountUrl, io.env), accountUrl }))),
+      flags,
+      io,
+      retry: io.retry ?? DEFAULT_RETRY,
+    };
+    let ok = true;
+    for (const step of steps) {
+      const result = await step.run(ctx);
+      io.out(`${result.ok ? "ok  " : "FAIL"} ${step.name}: ${result.message}\n`);
+      ok &&= result.ok;
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) {
+      io.err(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ApplyAborted) {
+      io.err(`${err.message}\n`);
+      return 130;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  // Every in-flight request listens on the signal.
+  setMaxListeners(0, controller.signal);
+  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+  runCli(() =>
+    postDeployMain(process.argv.slice(2), {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+      env: process.env,
+      tty: process.stderr.isTTY === true,
+      signal: controller.signal,
+    }),
+  );
+}

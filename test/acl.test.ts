@@ -1,0 +1,322 @@
+import { spawn } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
+import { stringify } from "yaml";
+import { aclMain } from "../scripts/acl";
+import { DfsServer, startDfsServer } from "./support/dfs-server";
+
+/**
+ * `npm run acl` against the local DFS server, read back with the real Data
+ * Lake SDK. Object ids are fixed GUIDs so ACL strings are predictable.
+ */
+
+const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
+const WRITERS = "aaaaaaaa-0000-0000-0000-000000000002";
+const ALICE = "bbbbbbbb-0000-0000-0000-000000000003";
+const PRINCIPALS = { "dl-readers": READERS, "dl-writers": WRITERS, "alice@contoso.com": ALICE };
+
+let server: DfsServer;
+let dir: string;
+let principalsFile: string;
+let sdk: DataLakeServiceClient;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function acl(args: string[], opts: { signal?: AbortSignal } = {}): Promise<Run> {
+  let out = "";
+  let err = "";
+  const code = await aclMain(args, {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    tty: false,
+    signal: opts.signal,
+    retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 40 },
+  });
+  return { code, out, err };
+}
+
+let specCounter = 0;
+function specFile(doc: unknown): string {
+  const file = path.join(dir, `spec-${++specCounter}.yaml`);
+  writeFileSync(file, typeof doc === "string" ? doc : stringify(doc));
+  return file;
+}
+
+function target(spec: string, ...extra: string[]): string[] {
+  return ["--spec", spec, "--account-url", server.url, "--principals", principalsFile, "--checkpoint", path.join(dir, `cp-${specCounter}.json`), ...extra];
+}
+
+/** A small lake: fs "raw" with sales/{eu,us,apac} (files and a nested dir), finance, a root file. */
+function seed(fs: string): string[] {
+  server.createFilesystem(fs);
+  const paths: string[] = [];
+  for (const region of ["eu", "us", "apac"]) {
+    for (let i = 0; i < 4; i++) paths.push(`sales/${region}/f${i}.csv`);
+    paths.push(`sales/${region}/2024/q1.parquet`, `sales/${region}/2024/q2.parquet`);
+  }
+  paths.push("sales/readme.txt", "finance/ledger.csv", "top.txt");
+  for (const p of paths) server.createPath(fs, p, { content: Buffer.from("x") });
+  return paths;
+}
+
+async function aclOf(fs: string, p: string): Promise<string> {
+  const client = sdk.getFileSystemClient(fs).getDirectoryClient(p === "" ? "/" : p);
+  const res = await client.getAccessControl();
+  return res.acl
+    .map((a) => `${a.defaultScope ? "default:" : ""}${a.accessControlType}:${a.entityId}:${a.permissions.read ? "r" : "-"}${a.permissions.write ? "w" : "-"}${a.permissions.execute ? "x" : "-"}`)
+    .join(",");
+}
+
+async function listAll(fs: string, p: string): Promise<{ name: string; isDir: boolean }[]> {
+  const out: { name: string; isDir: boolean }[] = [];
+  for await (const item of sdk.getFileSystemClient(fs).listPaths({ path: p, recursive: true })) out.push({ name: item.name!, isDir: item.isDirectory === true });
+  return out;
+}
+
+const SALES_SPEC = {
+  rules: [
+    {
+      path: "raw/sales",
+      entries: [
+        { group: "dl-readers", permissions: "r-x" },
+        { group: "dl-readers", permissions: "r-x", default: true },
+        { user: "alice@contoso.com", permissions: "rwx" },
+      ],
+    },
+  ],
+};
+
+beforeAll(async () => {
+  server = await startDfsServer({ trackProcessed: true });
+  dir = mkdtempSync(path.join(tmpdir(), "acl-test-"));
+  principalsFile = path.join(dir, "principals.json");
+  writeFileSync(principalsFile, JSON.stringify(PRINCIPALS));
+  sdk = new DataLakeServiceClient(server.url, new StorageSharedKeyCredential(server.accountName, server.accountKey));
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.faults = {};
+  server.resetStats();
+});
+
+describe("acl apply: validation before any request", () => {
+  it("reports every problem of an invalid spec with exit 2 and sends zero requests", async () => {
+    const spec = specFile({
+      rules: [
+        { path: "raw/../etc", entries: [{ group: "dl-readers", permissions: "rwz" }] },
+        { path: "raw/sales", entries: [] },
+        { path: "raw/sales", entries: [{ group: "dl-readers", permissions: "r-x" }, { group: "dl-readers", permissions: "rwx" }] },
+        { path: "raw/big", entries: Array.from({ length: 29 }, (_, i) => ({ objectId: `cccccccc-0000-0000-0000-${String(i).padStart(12, "0")}`, type: "user", permissions: "r--" })) },
+        { path: "raw/x", entries: [{ objectId: "not-a-guid", permissions: "r--" }], colour: "blue" },
+      ],
+    });
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(2);
+    for (const fragment of [
+      'rules[0].path: "raw/../etc" contains \'..\'',
+      'rules[0].entries[0].permissions: "rwz" is not valid',
+      "rules[1].entries: is empty",
+      'rules[2].path: "raw/sales" duplicates rules[1]',
+      "rules[2].entries[1]: names the same principal and scope as entries[0]",
+      "rules[3].entries: has 29 access entries",
+      'rules[4].entries[0].objectId: "not-a-guid" is not an object id',
+      "rules[4].entries[0].type: is required with objectId",
+      "rules[4].colour: unknown key",
+    ]) {
+      expect(run.err).toContain(fragment);
+    }
+    expect(server.stats.requests).toBe(0);
+
+    const empty = await acl(["apply", ...target(specFile({ rules: [] }))]);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain("rules: is empty");
+    expect(server.stats.requests).toBe(0);
+  });
+
+  it("rejects unknown principal names with exit 2 and zero requests", async () => {
+    const spec = specFile({ rules: [{ path: "raw/sales", entries: [{ group: "dl-nobody", permissions: "r-x" }] }] });
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('rules[0].entries[0].group: "dl-nobody" is not a known principal (known: alice@contoso.com, dl-readers, dl-writers)');
+    expect(server.stats.requests).toBe(0);
+  });
+
+  it("rejects default entries on a file and ACLs over 32 entries after the merge, writing nothing", async () => {
+    seed("val");
+    // 27 named entries already on val/sales: adding 2 more gives 29 named + 4 base = 33.
+    await sdk
+      .getFileSystemClient("val")
+      .getDirectoryClient("sales")
+      .setAccessControl(
+        (await sdk.getFileSystemClient("val").getDirectoryClient("sales").getAccessControl()).acl.concat(
+          Array.from({ length: 27 }, (_, i) => ({
+            accessControlType: "user" as const,
+            entityId: `dddddddd-0000-0000-0000-${String(i).padStart(12, "0")}`,
+            defaultScope: false,
+            permissions: { read: true, write: false, execute: false },
+          })),
+        ),
+      );
+    server.resetStats();
+    const spec = specFile({
+      rules: [
+        { path: "val/top.txt", entries: [{ group: "dl-readers", permissions: "r--", default: true }], traverse: false },
+        { path: "val/sales", entries: [{ group: "dl-readers", permissions: "r-x" }, { group: "dl-writers", permissions: "rwx" }] },
+      ],
+    });
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("rules[0] (val/top.txt): is a file; default entries apply to directories only");
+    expect(run.err).toContain("rules[1] (val/sales): the access ACL would have 33 entries");
+    expect(server.stats.writes).toBe(0);
+  });
+});
+
+describe("acl apply", () => {
+  let paths: string[];
+  beforeAll(() => {
+    paths = seed("raw");
+  });
+
+  it("--dry-run and diff read but write nothing", async () => {
+    const spec = specFile(SALES_SPEC);
+    const dry = await acl(["apply", ...target(spec, "--dry-run")]);
+    expect(dry.code).toBe(0);
+    expect(dry.err).toContain("raw/(root): would add group:" + READERS + ":--x");
+    expect(dry.out).toContain("Dry run: nothing was written.");
+    const diff = await acl(["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile]);
+    expect(diff.code).toBe(1);
+    expect(server.stats.writes).toBe(0);
+    expect(await aclOf("raw", "sales/eu/f0.csv")).not.toContain(READERS);
+  });
+
+  it("sets access and default ACLs on every path below the rule, --x on parents only, and prints the JSON summary", async () => {
+    const spec = specFile(SALES_SPEC);
+    const run = await acl(["apply", ...target(spec, "--json", "--concurrency", "4")]);
+    expect(run.err).not.toContain("Error");
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.out);
+    expect(Object.keys(summary).sort()).toEqual(["changed", "directories", "failedEntries", "failures", "files", "rules"]);
+    const below = await listAll("raw", "sales");
+    expect(summary).toMatchObject({ changed: true, failures: 0, failedEntries: [] });
+    // every path below + the rule root + the filesystem root (traverse)
+    expect(summary.directories + summary.files).toBe(below.length + 2);
+    for (const p of [{ name: "sales", isDir: true }, ...below]) {
+      const got = await aclOf("raw", p.name);
+      expect(got).toContain(`group:${READERS}:r-x`);
+      expect(got).toContain(`user:${ALICE}:rwx`);
+      if (p.isDir) expect(got).toContain(`default:group:${READERS}:r-x`);
+      else expect(got).not.toContain("default:");
+    }
+    // traverse: the filesystem root gets --x for the access principals only; siblings are untouched.
+    expect(await aclOf("raw", "")).toBe(`user::rwx,user:${ALICE}:--x,group::r-x,group:${READERS}:--x,mask::r-x,other::---`);
+    expect(await aclOf("raw", "finance")).not.toContain(READERS);
+    expect(await aclOf("raw", "top.txt")).not.toContain(READERS);
+    expect(paths.length).toBeGreaterThan(0);
+  });
+
+  it("a re-run changes nothing and says so", async () => {
+    const spec = specFile(SALES_SPEC);
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("raw/sales (modify): no change");
+    expect(run.out).toContain("No change: every rule is already applied.");
+    expect(server.stats.writes).toBe(0);
+    const json = await acl(["apply", ...target(specFile(SALES_SPEC), "--json")]);
+    expect(JSON.parse(json.out)).toMatchObject({ changed: false, directories: 0, files: 0 });
+  });
+
+  it("shows an ACL with principal names", async () => {
+    const run = await acl(["show", "raw/sales", "--account-url", server.url, "--principals", principalsFile]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`group:${READERS}:r-x    # dl-readers`);
+    expect(run.out).toContain(`default:group:${READERS}:r-x    # dl-readers`);
+  });
+});
+
+describe("acl apply under faults", () => {
+  it("retries throttling (503, 429) and connection resets and ends with every path right", async () => {
+    seed("thr");
+    const spec = specFile({ rules: [{ path: "thr/sales", entries: [{ group: "dl-writers", permissions: "rwx" }] }] });
+    server.faults = { failEvery: { n: 3, status: 503 } };
+    const a = await acl(["apply", ...target(spec, "--batch-size", "3", "--concurrency", "2")]);
+    expect(a.code).toBe(0);
+    expect(a.err).toMatch(/retrying after 503/);
+    server.faults = { failEvery: { n: 4, status: 429 }, resetEvery: 5 };
+    const spec2 = specFile({ rules: [{ path: "thr/sales", entries: [{ group: "dl-readers", permissions: "r--" }] }] });
+    const b = await acl(["apply", ...target(spec2, "--batch-size", "3", "--concurrency", "2")]);
+    expect(b.code).toBe(0);
+    expect(b.err).toMatch(/retrying after 429/);
+    expect(b.err).toMatch(/retrying after .*(ECONNRESET|socket hang up|other side closed)/i);
+    server.faults = {};
+    for (const p of await listAll("thr", "sales")) {
+      const got = await aclOf("thr", p.name);
+      expect(got).toContain(`group:${WRITERS}:rwx`);
+      expect(got).toContain(`group:${READERS}:r--`);
+    }
+  });
+
+  it("reports per-path failures with their reason and still applies the rest", async () => {
+    seed("ppf");
+    server.faults = { failPaths: ["ppf/sales/us/f2.csv", "ppf/sales/eu"] };
+    const spec = specFile({ rules: [{ path: "ppf/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    const run = await acl(["apply", ...target(spec, "--json")]);
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.out);
+    expect(summary.failures).toBe(2);
+    expect(summary.failedEntries).toEqual(
+      expect.arrayContaining([
+        { path: "ppf/sales/us/f2.csv", reason: expect.stringContaining("not authorized") },
+        { path: "ppf/sales/eu", reason: expect.stringContaining("not authorized") },
+      ]),
+    );
+    expect(await aclOf("ppf", "sales/us/f1.csv")).toContain(READERS);
+    expect(await aclOf("ppf", "sales/eu/f1.csv")).toContain(READERS);
+    expect(await aclOf("ppf", "sales/us/f2.csv")).not.toContain(READERS);
+  });
+
+  it("a run killed after some batches and resumed ends with every path right, none processed twice", async () => {
+    seed("kill");
+    const spec = specFile({ rules: [{ path: "kill/sales", entries: [{ group: "dl-readers", permissions: "r-x" }, { group: "dl-readers", permissions: "r-x", default: true }] }] });
+    const args = target(spec, "--batch-size", "2", "--concurrency", "2");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    const killedAfter = 5;
+    server.faults = { failAfterBatches: { batches: killedAfter, action: "hang" } };
+    server.resetStats();
+
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "scripts", "acl.ts"), "apply", ...args], {
+      env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+      stdio: "ignore",
+    });
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    const deadline = Date.now() + 20_000;
+    const recorded = () => (existsSync(checkpoint) ? (JSON.parse(readFileSync(checkpoint, "utf8")).counters.batches as number) : 0);
+    while (recorded() < killedAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGKILL");
+    await exited;
+    expect(recorded()).toBe(killedAfter);
+    expect(server.stats.recursiveBatches).toBe(killedAfter);
+
+    server.faults = {};
+    const refused = await acl(["apply", ...args]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("pass --resume to continue it");
+
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    const below = await listAll("kill", "sales");
+    for (const p of below) {
+      expect(server.stats.processed.get(`kill/${p.name}`)).toBe(1);
+      expect(await aclOf("kill", p.name)).toContain(`group:${READERS}:r-x`);
+    }
+    expect(server.stats.processed.size).toBe(below.length);
+    expect(await aclOf("kill", "sales")).toContain(`default:group:${READERS}:r-x`);
+  });
+});

@@ -1,0 +1,158 @@
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
+import { stringify } from "yaml";
+import { postDeployMain } from "../scripts/post-deploy";
+import { type FakeArm, startFakeArm } from "./support/armFactoryServer";
+import { DfsServer, startDfsServer } from "./support/dfs-server";
+
+const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
+
+let server: DfsServer;
+let dir: string;
+
+async function postDeploy(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await postDeployMain(args, {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    tty: false,
+    retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+  });
+  return { code, out, err };
+}
+
+function stackFile(name: string, config: Record<string, unknown>): string {
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  writeFileSync(file, stringify({ config }));
+  return file;
+}
+
+const BASE = {
+  "azure-native:location": "westeurope",
+  "adls-migration:environment": "dev",
+  "adls-migration:pattern": "lift-and-shift",
+  "adls-migration:namePrefix": "contoso",
+  "adls-migration:source": { accountName: "contosogen1" },
+};
+
+/** A valid stack config whose migration copies into the first filesystem. */
+function stackConfig(filesystems: { name: string; folders?: string[] }[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...BASE,
+    "adls-migration:filesystems": filesystems,
+    "adls-migration:migration": { folders: [{ source: "/raw", filesystem: filesystems[0].name, target: "from-gen1" }] },
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  server = await startDfsServer();
+  dir = mkdtempSync(path.join(tmpdir(), "post-deploy-"));
+  writeFileSync(path.join(dir, "principals.json"), JSON.stringify({ "dl-readers": READERS }));
+});
+afterAll(() => server.close());
+
+describe("post-deploy", () => {
+  it("creates the declared folders, applies the stack's acls, and changes nothing on a second run", async () => {
+    server.createFilesystem("raw");
+    server.createFilesystem("curated");
+    const file = stackFile(
+      "pd",
+      stackConfig([{ name: "raw", folders: ["landing/sales", "landing/finance"] }, { name: "curated", folders: ["sales"] }], {
+        "adls-migration:acls": { rules: [{ path: "raw/landing", entries: [{ group: "dl-readers", permissions: "r-x" }, { group: "dl-readers", permissions: "r-x", default: true }] }] },
+      }),
+    );
+    const args = ["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json"), "--checkpoint", path.join(dir, "cp.json")];
+
+    const first = await postDeploy(args);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("ok   folders: 3 created, 0 already present");
+    expect(first.out).toMatch(/ok {3}acls: applied 1 rule\(s\)/);
+
+    const sdk = new DataLakeServiceClient(server.url, new StorageSharedKeyCredential(server.accountName, server.accountKey));
+    for (const p of ["landing", "landing/sales", "landing/finance"]) {
+      const acl = await sdk.getFileSystemClient("raw").getDirectoryClient(p).getAccessControl();
+      expect(acl.acl.some((a) => a.entityId === READERS && a.defaultScope)).toBe(true);
+    }
+    expect(await sdk.getFileSystemClient("curated").getDirectoryClient("sales").exists()).toBe(true);
+
+    server.resetStats();
+    const second = await postDeploy(args);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("ok   folders: 0 created, 3 already present");
+    expect(second.out).toContain("ok   acls: no change");
+    expect(server.stats.writes).toBe(0);
+  });
+
+  it("reports a missing filesystem as a failure and bad acls config as exit 2 before any request", async () => {
+    const missing = stackFile("missing", stackConfig([{ name: "nosuchfs", folders: ["a"] }]));
+    const run = await postDeploy(["--config-file", missing, "--account-url", server.url]);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("nosuchfs: the filesystem does not exist; run `pulumi up` for this stack first");
+
+    server.resetStats();
+    const bad = stackFile(
+      "bad",
+      stackConfig([{ name: "raw" }], {
+        "adls-migration:acls": { rules: [{ path: "raw/x", entries: [{ group: "dl-readers", permissions: "rwz" }] }] },
+      }),
+    );
+    const badRun = await postDeploy(["--config-file", bad, "--account-url", server.url]);
+    expect(badRun.code).toBe(2);
+    expect(badRun.err).toContain('adls-migration:acls.rules[0].entries[0].permissions: "rwz" is not valid');
+    expect(server.stats.requests).toBe(0);
+  });
+});
+
+describe("post-deploy trigger step", () => {
+  const SUB = "11111111-2222-3333-4444-555555555555";
+  const FACTORY = "contoso-dev-migration-abc123";
+  let arm: FakeArm;
+  beforeAll(async () => {
+    arm = await startFakeArm();
+  });
+  afterAll(() => arm.close());
+
+  it("starts the stack's stopped triggers through ARM, and leaves them alone on a re-run", async () => {
+    server.createFilesystem("sync");
+    const outputs = path.join(dir, "factory-outputs.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        dfsEndpoint: server.url,
+        principals: {},
+        resourceGroupName: "contoso-dev-datalake",
+        factoryName: FACTORY,
+        factoryId: `/subscriptions/${SUB}/resourceGroups/contoso-dev-datalake/providers/Microsoft.DataFactory/factories/${FACTORY}`,
+        pipelines: ["sync-gen1-to-gen2", "sync-gen2-to-gen1"],
+        triggers: ["sync-gen1-to-gen2-window", "sync-gen2-to-gen1-window"],
+      }),
+    );
+    arm.triggers.set("sync-gen1-to-gen2-window", "Stopped");
+    arm.triggers.set("sync-gen2-to-gen1-window", "Stopped");
+    const file = stackFile("trig", stackConfig([{ name: "sync" }]));
+    const run = () =>
+      postDeployMain(["--config-file", file, "--outputs", outputs, "--arm-endpoint", arm.endpoint], {
+        out: (s) => (out += s),
+        err: (s) => (out += s),
+        env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+        tty: false,
+        arm: { credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) }, clientOptions: { tlsOptions: { ca: arm.ca } } },
+      });
+    let out = "";
+    expect(await run()).toBe(0);
+    expect(out).toContain("ok   triggers: 2 started, 0 already running");
+    expect([...arm.triggers.values()]).toEqual(["Started", "Started"]);
+    expect(arm.calls.filter((c) => c.method === "POST" && c.path.endsWith("/start"))).toHaveLength(2);
+
+    out = "";
+    arm.calls.length = 0;
+    expect(await run()).toBe(0);
+    expect(out).toContain("ok   triggers: 0 started, 2 already running");
+    expect(arm.calls.filter((c) => c.method === "POST")).toHaveLength(0);
+  });
+});
