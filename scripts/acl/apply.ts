@@ -259,12 +259,13 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         ? { units: [], unchanged: 1 }
         : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
     }
+    const dirs = new Set(children.filter((c) => c.isDir).map((c) => c.path));
     if (!rootOk) {
       // The root lacks the entries, so this is a first run: every subtree gets applied
       // without checking each one first (applying is idempotent; the checks would only delay it).
       const units: UnitState[] = [{ path: rule.directory, kind: "self", state: "pending" }];
       for (const c of children) units.push({ path: c.path, kind: "tree", state: "pending" });
-      return { units, unchanged: 0 };
+      return { units: await fillLastWave(rule, units, dirs), unchanged: 0 };
     }
     const units: UnitState[] = [];
     let unchanged = 1;
@@ -280,7 +281,43 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       if (c.ok) unchanged += 1;
       else units.push({ path: c.path, kind: "tree", state: "pending" });
     }
-    return { units, unchanged };
+    return { units: await fillLastWave(rule, units, dirs), unchanged };
+  }
+
+  /**
+   * Subtrees run `concurrency` at a time, each batch after batch, so when
+   * the count leaves a short last wave (50 subtrees on 16 slots: 16+16+16+2)
+   * most slots idle while it runs. The directories of that last wave are
+   * split one level down (the directory itself, then each child as its own
+   * subtree) and queued last, so their pieces spread over the idle slots.
+   */
+  async function fillLastWave(rule: ResolvedRule, units: UnitState[], dirs: Set<string>): Promise<UnitState[]> {
+    const slots = opts.concurrency;
+    const trees = units.filter((u) => u.kind === "tree");
+    const lastWave = trees.length % slots;
+    if (trees.length === 0 || lastWave === 0 || lastWave > slots / 2) return units;
+    const toSplit = new Set(trees.slice(-lastWave).filter((u) => dirs.has(u.path)).map((u) => u.path));
+    const kept = units.filter((u) => !toSplit.has(u.path));
+    const pieces: UnitState[] = [];
+    for (const path of toSplit) {
+      const children: string[] = [];
+      let files = 0;
+      const fs = opts.service.getFileSystemClient(rule.filesystem);
+      for await (const page of fs.listPaths({ path, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
+        for (const p of page.pathItems ?? []) {
+          children.push(p.name!);
+          if (!p.isDirectory) files += 1;
+        }
+        if (files > FANOUT_MAX_FILES) break;
+      }
+      if (files > FANOUT_MAX_FILES || children.length === 0) {
+        pieces.push({ path, kind: "tree", state: "pending" });
+        continue;
+      }
+      pieces.push({ path, kind: "self", state: "pending" });
+      for (const child of children) pieces.push({ path: child, kind: "tree", state: "pending" });
+    }
+    return [...kept, ...pieces];
   }
 
   async function runUnit(rule: ResolvedRule, unit: UnitState): Promise<void> {

@@ -37,9 +37,9 @@ export const MAX_LIST_RESULTS = 5000;
 export const MAX_ACL_RECORDS = 2000;
 
 export interface DfsFaults {
-  /** Every request waits this long before its response (models network + service time). */
+  /** Every request takes at least this long to answer, counted from its arrival (models network + service time). */
   latencyMs?: number;
-  /** Extra wait per path an ACL write changes (recursive batches: per path processed). */
+  /** Extra service time per path an ACL write changes (recursive batches: per path processed). */
   perPathLatencyMs?: number;
   /** Every n-th request (counting all requests) fails with this status before doing anything. */
   failEvery?: { n: number; status: 429 | 500 | 503 };
@@ -159,6 +159,7 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const body = await readBody(req);
     stats.requests += 1;
     const method = req.method ?? "GET";
@@ -197,7 +198,10 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
         throw new HttpError(s, s === 429 ? "TooManyRequests" : s === 503 ? "ServerBusy" : "InternalError", "injected failure");
       }
       const status = await route(ctx, method);
-      await sleep((f.latencyMs ?? 0) + (f.perPathLatencyMs ?? 0) * ctx.changed);
+      // The modelled service time includes this server's own work, so that
+      // the test server's CPU (not the remote service's) does not add to it.
+      const modelled = (f.latencyMs ?? 0) + (f.perPathLatencyMs ?? 0) * ctx.changed;
+      await sleep(Math.max(0, modelled - (performance.now() - arrived)));
       if (res.destroyed || hung.has(res)) return;
       res.statusCode = status;
       commonHeaders(req, res);
