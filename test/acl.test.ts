@@ -241,6 +241,22 @@ describe("acl apply", () => {
   });
 });
 
+describe("acl apply with fewer subtrees than slots", () => {
+  it("splits the directories of a short last wave one level down and still writes every path exactly once", async () => {
+    seed("wide");
+    const spec = specFile({ rules: [{ ...SALES_SPEC.rules[0], path: "wide/sales" }] });
+    const run = await acl(["apply", ...target(spec, "--json", "--concurrency", "16")]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.out);
+    // sales/{eu,us,apac} and readme.txt are 4 subtrees on 16 slots: the three
+    // directories are split into themselves plus their children (f0-f3, 2024).
+    expect(summary.rules[0].subtrees).toBe(1 + 1 + 3 * (1 + 5));
+    const below = await listAll("wide", "sales");
+    expect(summary.directories + summary.files).toBe(below.length + 2);
+    for (const p of below) expect(await aclOf("wide", p.name)).toContain(`group:${READERS}:r-x`);
+  });
+});
+
 describe("acl apply under faults", () => {
   it("retries throttling (503, 429) and connection resets and ends with every path right", async () => {
     seed("thr");
