@@ -1,0 +1,130 @@
+import { SourceReader } from "../sources/types";
+import { PrincipalMap, canonicalAcl } from "./acl";
+import { SortRecord, SortedListing, decode, externalSort } from "./externalSort";
+
+export const DIFFERENCE_KINDS = ["missing", "extra", "type", "size", "acl"] as const;
+export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
+
+export interface Difference {
+  kind: DifferenceKind;
+  path: string;
+  source?: string;
+  target?: string;
+}
+
+export interface ValidateResult {
+  source: { uri: string; paths: number };
+  target: { uri: string; paths: number };
+  matched: number;
+  counts: Record<DifferenceKind, number>;
+  /** Up to `maxListed` examples per kind, in path order. */
+  differences: Difference[];
+  aclsCompared: boolean;
+  seconds: number;
+}
+
+export interface ValidateOptions {
+  acls?: boolean;
+  principalMap?: PrincipalMap;
+  /** Records held in memory per side before spilling a sorted run (bounds memory). */
+  runSize?: number;
+  tmpDir?: string;
+  /** Examples kept per difference kind; counts are always complete. */
+  maxListed?: number;
+  onListed?: (side: "source" | "target") => void;
+  onCompared?: () => void;
+}
+
+/**
+ * Compares two listings path by path. Both sides are listed concurrently into
+ * external sorts, then merge-joined; memory is bounded by the run size and
+ * the kept examples, not by the number of paths.
+ */
+export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
+  const started = Date.now();
+  const runSize = opts.runSize ?? 100_000;
+  const listOpts = { acls: opts.acls ?? false };
+  const sorted: SortedListing[] = [];
+  try {
+    const sides = await Promise.allSettled([
+      externalSort(source.list(listOpts), { runSize, withAcl: listOpts.acls, tmpDir: opts.tmpDir, onEntry: () => opts.onListed?.("source") }),
+      externalSort(target.list(listOpts), { runSize, withAcl: listOpts.acls, tmpDir: opts.tmpDir, onEntry: () => opts.onListed?.("target") }),
+    ]);
+    for (const s of sides) if (s.status === "fulfilled") sorted.push(s.value);
+    for (const s of sides) if (s.status === "rejected") throw s.reason;
+    const [src, tgt] = sorted;
+    const result: ValidateResult = {
+      source: { uri: source.describe, paths: src.count },
+      target: { uri: target.describe, paths: tgt.count },
+      matched: 0,
+      counts: { missing: 0, extra: 0, type: 0, size: 0, acl: 0 },
+      differences: [],
+      aclsCompared: listOpts.acls,
+      seconds: 0,
+    };
+    const maxListed = opts.maxListed ?? 1000;
+    const report = (d: Difference): void => {
+      if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
+    };
+    await mergeJoin(src.records(), tgt.records(), (a, b) => {
+      opts.onCompared?.();
+      if (!b) return report({ kind: "missing", path: decode(a!).path });
+      if (!a) return report({ kind: "extra", path: decode(b).path });
+      if (a.line === b.line) return void result.matched++;
+      const s = decode(a);
+      const t = decode(b).fields;
+      const [sType, sSize] = s.fields;
+      let same = true;
+      if (sType !== t[0]) {
+        same = false;
+        report({ kind: "type", path: s.path, source: typeName(sType), target: typeName(t[0]) });
+      } else if (sType === "f" && sSize !== t[1]) {
+        same = false;
+        report({ kind: "size", path: s.path, source: String(sSize), target: String(t[1]) });
+      }
+      if (listOpts.acls) {
+        const sa = canonicalAcl(s.fields[2], s.fields[3], s.fields[4], s.fields[5], opts.principalMap);
+        const ta = canonicalAcl(t[2], t[3], t[4], t[5]);
+        if (sa !== ta) {
+          same = false;
+          report({ kind: "acl", path: s.path, source: sa, target: ta });
+        }
+      }
+      if (same) result.matched++;
+    });
+    result.differences.sort((x, y) => DIFFERENCE_KINDS.indexOf(x.kind) - DIFFERENCE_KINDS.indexOf(y.kind) || (x.path < y.path ? -1 : 1));
+    result.seconds = (Date.now() - started) / 1000;
+    return result;
+  } finally {
+    for (const s of sorted) s.dispose();
+  }
+}
+
+function typeName(t: "f" | "d"): string {
+  return t === "d" ? "directory" : "file";
+}
+
+/** Calls `visit(a, b)` once per key: both present, or only one side. Inputs must be sorted by key. */
+async function mergeJoin(
+  left: AsyncIterable<SortRecord>,
+  right: AsyncIterable<SortRecord>,
+  visit: (a: SortRecord | undefined, b: SortRecord | undefined) => void,
+): Promise<void> {
+  const l = left[Symbol.asyncIterator]();
+  const r = right[Symbol.asyncIterator]();
+  let a = await l.next();
+  let b = await r.next();
+  while (!a.done || !b.done) {
+    if (b.done || (!a.done && a.value.key < b.value.key)) {
+      visit(a.value as SortRecord, undefined);
+      a = await l.next();
+    } else if (a.done || b.value.key < a.value.key) {
+      visit(undefined, b.value);
+      b = await r.next();
+    } else {
+      visit(a.value, b.value);
+      a = await l.next();
+      b = await r.next();
+    }
+  }
+}
