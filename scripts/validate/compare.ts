@@ -76,9 +76,10 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
       const [sType, sSize] = s.fields;
       let same = true;
       if (sType !== t[0]) {
-        same = false;
-        report({ kind: "type", path: s.path, source: typeName(sType), target: typeName(t[0]) });
-      } else if (sType === "f" && sSize !== t[1]) {
+        // A file where a folder should be: size and ACL comparisons would only add noise.
+        return report({ kind: "type", path: s.path, source: typeName(sType), target: typeName(t[0]) });
+      }
+      if (sType === "f" && sSize !== t[1]) {
         same = false;
         report({ kind: "size", path: s.path, source: String(sSize), target: String(t[1]) });
       }
