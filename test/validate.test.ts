@@ -107,10 +107,10 @@ describe("validate (library)", () => {
 });
 
 describe("validate CLI", () => {
-  it("exits 0 with no differences and writes Markdown and JSON reports", () => {
+  it("exits 0 with no differences and writes Markdown and JSON reports", async () => {
     const entries = [{ path: "a", type: "directory" as const }, { path: "a/b.csv", size: 3 }];
     const out = path.join(dir, "report");
-    const r = runScript("validate", ["--source", inventory(entries), "--target", inventory(entries), "--out", out]);
+    const r = await runScript("validate", ["--source", inventory(entries), "--target", inventory(entries), "--out", out]);
     expect(r.stderr).toMatch(/listing source: 2 paths/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("**no differences**, 2 paths match");
@@ -118,8 +118,8 @@ describe("validate CLI", () => {
     expect(existsSync(`${out}.md`)).toBe(true);
   });
 
-  it("exits 1 when anything differs and prints JSON with --json", () => {
-    const r = runScript("validate", ["--source", inventory([{ path: "x", size: 1 }]), "--target", inventory([{ path: "x", size: 2 }]), "--json"]);
+  it("exits 1 when anything differs and prints JSON with --json", async () => {
+    const r = await runScript("validate", ["--source", inventory([{ path: "x", size: 1 }]), "--target", inventory([{ path: "x", size: 2 }]), "--json"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, counts: { size: 1 }, differences: [{ kind: "size", path: "x", source: "1", target: "2" }] });
   });
@@ -131,7 +131,7 @@ describe("validate CLI", () => {
         s.close(() => resolve(p));
       });
     });
-    const r = runScript(
+    const r = await runScript(
       "validate",
       ["--source", inventory([{ path: "x" }]), "--target", "abfss://raw@acct.dfs.core.windows.net/data", "--account-url", `http://127.0.0.1:${port}/devstoreaccount1`, "--retries", "0"],
       { AZURE_STORAGE_ACCOUNT: "devstoreaccount1", AZURE_STORAGE_KEY: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTBtr/KBHBeksoGMGw==" },
@@ -141,8 +141,8 @@ describe("validate CLI", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("rejects malformed input with exit 2, listing every problem", () => {
-    const r = runScript("validate", ["--source", "adl://not a uri", "--target", "abfss://x@acct.blob.core.windows.net/", "--run-size", "ten"]);
+  it("rejects malformed input with exit 2, listing every problem", async () => {
+    const r = await runScript("validate", ["--source", "adl://not a uri", "--target", "abfss://x@acct.blob.core.windows.net/", "--run-size", "ten"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--source adl://not a uri: not a valid URI");
     expect(r.stderr).toContain("--target abfss://x@acct.blob.core.windows.net/: unsupported URI");
