@@ -1,6 +1,5 @@
 import { createReadStream } from "fs";
 import { parse } from "csv-parse";
-import { createInterface } from "readline";
 import { PathEntry, SourceError, SourceReader } from "./types";
 
 /**
@@ -36,10 +35,18 @@ export class InventoryReader implements SourceReader {
           yield this.toEntry(row, line);
         }
       } else {
-        for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-          if (text.trim().length > 0) yield this.toEntry(this.parseJson(text, line), line);
-          line++;
+        // Splitting chunks by hand is several times faster than readline for millions of short lines.
+        let rest = "";
+        stream.setEncoding("utf8");
+        for await (const chunk of stream as AsyncIterable<string>) {
+          const lines = (rest + chunk).split("\n");
+          rest = lines.pop() ?? "";
+          for (const text of lines) {
+            if (text.trim().length > 0) yield this.toEntry(this.parseJson(text, line), line);
+            line++;
+          }
         }
+        if (rest.trim().length > 0) yield this.toEntry(this.parseJson(rest, line), line);
       }
     } catch (err) {
       if (err instanceof SourceError) throw err;
@@ -60,6 +67,22 @@ export class InventoryReader implements SourceReader {
   }
 
   private toEntry(raw: Record<string, unknown>, line: number): PathEntry {
+    // Our own saved listings use the PathEntry field names: skip the case-insensitive lookup.
+    if (typeof raw.path === "string" && (raw.type === "file" || raw.type === "directory") && (raw.size === undefined || typeof raw.size === "number")) {
+      const size = raw.size ?? 0;
+      if (size >= 0) {
+        return {
+          path: trimSlashes(raw.path),
+          type: raw.type,
+          size,
+          modified: toEpoch(raw.modified),
+          owner: typeof raw.owner === "string" ? raw.owner : "",
+          group: typeof raw.group === "string" ? raw.group : "",
+          permissions: typeof raw.permissions === "string" ? raw.permissions : "",
+          ...(typeof raw.acl === "string" ? { acl: raw.acl } : {}),
+        };
+      }
+    }
     const row = new Map(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
     const pick = (...names: string[]): unknown => names.map((n) => row.get(n)).find((v) => v !== undefined && v !== "");
     const path = pick("path", "name");
@@ -70,7 +93,7 @@ export class InventoryReader implements SourceReader {
     if (!Number.isFinite(size) || size < 0) throw new SourceError(`${this.file}:${line}: size ${JSON.stringify(pick("size", "length", "content-length"))} is not a byte count`);
     const acl = pick("acl");
     return {
-      path: path.replace(/^\/+/, "").replace(/\/+$/, ""),
+      path: trimSlashes(path),
       type: isDirectory(pick("type", "hdi_isfolder", "isdirectory", "resourcetype")) ? "directory" : "file",
       size,
       modified: toEpoch(pick("modified", "last-modified", "lastmodified", "modificationtime")),
@@ -80,6 +103,10 @@ export class InventoryReader implements SourceReader {
       ...(acl !== undefined ? { acl: String(acl) } : {}),
     };
   }
+}
+
+function trimSlashes(p: string): string {
+  return p.charCodeAt(0) === 47 || p.charCodeAt(p.length - 1) === 47 ? p.replace(/^\/+/, "").replace(/\/+$/, "") : p;
 }
 
 function isDirectory(v: unknown): boolean {

@@ -66,7 +66,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     const report = (d: Difference): void => {
       if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
     };
-    await mergeJoin(src.records(), tgt.records(), (a, b) => {
+    await mergeJoin(src.batches(), tgt.batches(), (a, b) => {
       opts.onCompared?.();
       if (!b) return report({ kind: "missing", path: decode(a!).path });
       if (!a) return report({ kind: "extra", path: decode(b).path });
@@ -107,25 +107,55 @@ function typeName(t: "f" | "d"): string {
 
 /** Calls `visit(a, b)` once per key: both present, or only one side. Inputs must be sorted by key. */
 async function mergeJoin(
-  left: AsyncIterable<SortRecord>,
-  right: AsyncIterable<SortRecord>,
+  left: AsyncIterable<SortRecord[]>,
+  right: AsyncIterable<SortRecord[]>,
   visit: (a: SortRecord | undefined, b: SortRecord | undefined) => void,
 ): Promise<void> {
-  const l = left[Symbol.asyncIterator]();
-  const r = right[Symbol.asyncIterator]();
-  let a = await l.next();
-  let b = await r.next();
-  while (!a.done || !b.done) {
-    if (b.done || (!a.done && a.value.key < b.value.key)) {
-      visit(a.value as SortRecord, undefined);
-      a = await l.next();
-    } else if (a.done || b.value.key < a.value.key) {
-      visit(undefined, b.value);
-      b = await r.next();
+  const l = new BatchCursor(left);
+  const r = new BatchCursor(right);
+  await Promise.all([l.fill(), r.fill()]);
+  for (;;) {
+    const a = l.head();
+    const b = r.head();
+    if (!a && !b) return;
+    if (a && (!b || a.key < b.key)) {
+      visit(a, undefined);
+      if (!l.advance()) await l.fill();
+    } else if (b && (!a || b.key < a.key)) {
+      visit(undefined, b);
+      if (!r.advance()) await r.fill();
     } else {
-      visit(a.value, b.value);
-      a = await l.next();
-      b = await r.next();
+      visit(a, b);
+      if (!l.advance()) await l.fill();
+      if (!r.advance()) await r.fill();
+    }
+  }
+}
+
+class BatchCursor {
+  private readonly it: AsyncIterator<SortRecord[]>;
+  private batch: SortRecord[] = [];
+  private i = 0;
+
+  constructor(source: AsyncIterable<SortRecord[]>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  head(): SortRecord | undefined {
+    return this.batch[this.i];
+  }
+
+  /** False when the batch is used up and fill() must be awaited. */
+  advance(): boolean {
+    return ++this.i < this.batch.length;
+  }
+
+  async fill(): Promise<void> {
+    for (;;) {
+      const r = await this.it.next();
+      this.batch = r.done ? [] : r.value;
+      this.i = 0;
+      if (r.done || this.batch.length > 0) return;
     }
   }
 }
