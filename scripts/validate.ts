@@ -80,8 +80,10 @@ async function main(): Promise<number> {
     );
   } catch (err) {
     if (err instanceof SourceError) {
+      progress.stop();
       process.stderr.write(`validate: ${err.message}\n`);
-      return EXIT_FAILED;
+      // The other side may still be listing (possibly for minutes); its result is of no use now.
+      process.exit(EXIT_FAILED);
     }
     throw err;
   } finally {

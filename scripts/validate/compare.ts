@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { SourceReader } from "../sources/types";
 import { PrincipalMap, canonicalAcl } from "./acl";
 import { SortRecord, SortedListing, decode, externalSort } from "./externalSort";
@@ -43,15 +46,16 @@ export interface ValidateOptions {
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
   const runSize = opts.runSize ?? 100_000;
-  const listOpts = { acls: opts.acls ?? false };
-  const sorted: SortedListing[] = [];
+  const withAcl = opts.acls ?? false;
+  // One scratch directory for both sides' runs, removed whatever happens.
+  const scratch = mkdtempSync(path.join(opts.tmpDir ?? tmpdir(), "adls-validate-"));
+  const sort = (side: SourceReader, name: "source" | "target"): Promise<SortedListing> =>
+    externalSort(side.list({ acls: withAcl }), { runSize, withAcl, tmpDir: scratch, onEntry: () => opts.onListed?.(name) });
   try {
-    const sides = await Promise.allSettled([
-      externalSort(source.list(listOpts), { runSize, withAcl: listOpts.acls, tmpDir: opts.tmpDir, onEntry: () => opts.onListed?.("source") }),
-      externalSort(target.list(listOpts), { runSize, withAcl: listOpts.acls, tmpDir: opts.tmpDir, onEntry: () => opts.onListed?.("target") }),
-    ]);
-    for (const s of sides) if (s.status === "fulfilled") sorted.push(s.value);
-    for (const s of sides) if (s.status === "rejected") throw s.reason;
+    const both = [sort(source, "source"), sort(target, "target")];
+    // Report the first failure at once; the other side may then fail too once its scratch directory is gone, and nobody waits for it.
+    for (const p of both) p.catch(() => undefined);
+    const sorted = await Promise.all(both);
     const [src, tgt] = sorted;
     const result: ValidateResult = {
       source: { uri: source.describe, paths: src.count },
@@ -59,7 +63,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
       matched: 0,
       counts: { missing: 0, extra: 0, type: 0, size: 0, acl: 0 },
       differences: [],
-      aclsCompared: listOpts.acls,
+      aclsCompared: withAcl,
       seconds: 0,
     };
     const maxListed = opts.maxListed ?? 1000;
@@ -83,7 +87,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
         same = false;
         report({ kind: "size", path: s.path, source: String(sSize), target: String(t[1]) });
       }
-      if (listOpts.acls) {
+      if (withAcl) {
         const sa = canonicalAcl(s.fields[2], s.fields[3], s.fields[4], s.fields[5], opts.principalMap);
         const ta = canonicalAcl(t[2], t[3], t[4], t[5]);
         if (sa !== ta) {
@@ -97,7 +101,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     result.seconds = (Date.now() - started) / 1000;
     return result;
   } finally {
-    for (const s of sorted) s.dispose();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
