@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
@@ -19,4 +19,24 @@ export function runScript(script: string, args: string[], opts: { env?: NodeJS.P
     timeout: opts.timeoutMs ?? 60_000,
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/**
+ * Runs scripts/<name>.ts like runScript, but without blocking this process,
+ * so test servers living in it keep answering while the CLI runs.
+ */
+export function runScriptAsync(name: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = PROJECT_DIR): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [path.join(PROJECT_DIR, "scripts", `${name}.ts`), ...args], { cwd, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,0 +1,200 @@
+import { ChildProcess, spawn } from "child_process";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { cpus, tmpdir, totalmem } from "os";
+import * as path from "path";
+import { createInterface } from "readline";
+import { finished } from "stream/promises";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../test/support/dfs-server";
+import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
+
+/**
+ * `npm run bench:validate [-- --dirs <n>] [--no-record]`: 1 000 000 paths per
+ * side (source: an inventory file; target: the DFS test server in its own
+ * process, listed 5000 a page by the real SDK). Measures wall time and peak
+ * RSS of the validate process, and of a naive load-both-into-Maps comparison
+ * in the same run, then records the figures in bench/RESULTS.md.
+ */
+
+const ROOT = path.join(__dirname, "..");
+const PROBE = path.join(__dirname, "rssProbe.cjs");
+const LIMIT_SECONDS = 60;
+const LIMIT_MB = 300;
+
+interface Measured {
+  seconds: number;
+  peakMb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The node arguments `npm run validate` uses (heap caps included), so the bench measures the real command. */
+function validateCommand(): string[] {
+  const script = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.validate;
+  const [bin, ...args] = script.split(/\s+/);
+  if (bin !== "node") throw new Error(`package.json scripts.validate must start with "node" for the bench to measure it: ${script}`);
+  return args;
+}
+
+function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-rss-"));
+  const rssFile = path.join(dir, "rss");
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--require", PROBE, ...nodeArgs, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill(), 10 * 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const peakMb = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : NaN;
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ seconds, peakMb, code, stdout, stderr });
+    });
+  });
+}
+
+function startTarget(dirs: number): Promise<{ child: ChildProcess; url: string; paths: number; seconds: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "dfsTarget.ts"), String(dirs)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("DFS target did not start within 5 minutes")), 5 * 60_000);
+    child.on("exit", (code) => reject(new Error(`DFS target exited early (${code})`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^ready (\S+) (\d+)$/.exec(line);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({ child, url: m[1], paths: Number(m[2]), seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+async function writeInventory(file: string, dirs: number): Promise<number> {
+  const out = createWriteStream(file);
+  let n = 0;
+  let chunk: string[] = [];
+  for (const p of sourcePaths(dirs)) {
+    chunk.push(JSON.stringify(p));
+    n++;
+    if (chunk.length === 5000) {
+      if (!out.write(`${chunk.join("\n")}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+      chunk = [];
+    }
+  }
+  out.end(chunk.length ? `${chunk.join("\n")}\n` : "");
+  await finished(out);
+  return n;
+}
+
+function expectedCounts(dirs: number): Record<string, number> {
+  let missing = 0;
+  let size = 0;
+  for (let k = 0; k < dirs * FILES_PER_DIR; k++) {
+    if (k % 3000 === 7) missing++;
+    if (k % 3000 === 1007) size++;
+  }
+  return { missing, extra: Math.ceil(dirs / 3), type: 0, size };
+}
+
+function record(section: string): void {
+  const file = path.join(__dirname, "RESULTS.md");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
+  const start = current.search(/^## validate\b/m);
+  let next = -1;
+  if (start >= 0) {
+    const rest = current.slice(start + 1).search(/^## /m);
+    next = rest >= 0 ? start + 1 + rest : -1;
+  }
+  const updated =
+    start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next >= 0 ? `\n${current.slice(next)}` : ""}`;
+  writeFileSync(file, `${updated.trimEnd()}\n`);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const dirsArg = args.indexOf("--dirs");
+  const dirs = dirsArg >= 0 ? Number(args[dirsArg + 1]) : DIRS;
+  if (!Number.isInteger(dirs) || dirs < 1) {
+    process.stderr.write("--dirs must be a whole number ≥ 1\n");
+    return 2;
+  }
+  const work = mkdtempSync(path.join(tmpdir(), "bench-validate-"));
+  const inventory = path.join(work, "source.jsonl");
+  const sourceCount = await writeInventory(inventory, dirs);
+  process.stderr.write(`source inventory: ${sourceCount} paths\n`);
+  const target = await startTarget(dirs);
+  process.stderr.write(`DFS target: ${target.paths} paths seeded in ${target.seconds.toFixed(1)} s at ${target.url}\n`);
+  const env = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY };
+  try {
+    const streaming = await runMeasured(
+      validateCommand(),
+      ["--source", inventory, "--target", `abfss://${FILESYSTEM}@${DEV_ACCOUNT_NAME}.dfs.core.windows.net/`, "--account-url", target.url, "--json", "--tmp-dir", work],
+      env,
+    );
+    process.stderr.write(`validate: ${streaming.seconds.toFixed(1)} s, peak RSS ${streaming.peakMb.toFixed(0)} MB, exit ${streaming.code}\n`);
+    const naive = await runMeasured(["--import", "tsx", path.join(__dirname, "naiveValidate.ts")], [inventory, target.url, FILESYSTEM], env);
+    process.stderr.write(`naive: ${naive.seconds.toFixed(1)} s, peak RSS ${naive.peakMb.toFixed(0)} MB, exit ${naive.code}\n`);
+
+    const expected = expectedCounts(dirs);
+    const got = (m: Measured): Record<string, number> => {
+      try {
+        return (JSON.parse(m.stdout) as { counts: Record<string, number> }).counts;
+      } catch {
+        throw new Error(`no JSON result (exit ${m.code}): ${m.stderr.slice(-2000)}`);
+      }
+    };
+    const sCounts = got(streaming);
+    const nCounts = got(naive);
+    for (const k of Object.keys(expected)) {
+      if (sCounts[k] !== expected[k] || nCounts[k] !== expected[k]) {
+        throw new Error(`wrong ${k} count: expected ${expected[k]}, validate ${sCounts[k]}, naive ${nCounts[k]}`);
+      }
+    }
+    const ok = streaming.code === 1 && streaming.seconds < LIMIT_SECONDS && streaming.peakMb < LIMIT_MB;
+    const diffs = Object.values(expected).reduce((a, b) => a + b, 0);
+    const section = [
+      "## validate",
+      "",
+      `\`npm run bench:validate\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}).`,
+      `Source: inventory file (JSON lines), ${sourceCount} paths. Target: DFS test server in its own process, ${target.paths} paths, listed with`,
+      `\`listPaths({recursive: true})\` 5000 a page by \`@azure/storage-file-datalake\`. ${diffs} differences (${(diffs / sourceCount * 100).toFixed(2)} %): ` +
+        `${expected.missing} missing, ${expected.extra} extra, ${expected.size} size; both comparisons found exactly these.`,
+      "",
+      "| comparison | wall time | peak RSS (validate process) |",
+      "| --- | ---: | ---: |",
+      `| \`npm run validate\` (external sort, runs of 100 000, k-way merge-join; heap capped in package.json) | ${streaming.seconds.toFixed(1)} s | ${streaming.peakMb.toFixed(0)} MB |`,
+      `| naive: both listings into Maps, then compare | ${naive.seconds.toFixed(1)} s | ${naive.peakMb.toFixed(0)} MB |`,
+      `| ratio validate / naive | ${(streaming.seconds / naive.seconds).toFixed(2)}× | ${(streaming.peakMb / naive.peakMb).toFixed(2)}× |`,
+      "",
+      `Bar: under ${LIMIT_SECONDS} s and ${LIMIT_MB} MB for 1 000 000 paths: **${ok ? "met" : "NOT met"}**. ` +
+        "Wall time includes process start-up and both listings (they run concurrently); the target server's memory is not counted.",
+      "",
+      "Where the time goes: listing the target dominates; it is bound by the SDK's per-path response deserialization on one core",
+      "(validate turns off stack capture for the RangeError the SDK builds three times per path, which had been 60 % of that CPU).",
+      "Reading the inventory, sorting and spilling the runs take a few seconds; the merge-join about 2 s. The naive comparison",
+      "is faster because it neither sorts nor runs under a capped heap, but its memory grows with the listing (about 1 KB a path).",
+      "",
+    ].join("\n");
+    process.stdout.write(`${section}\n`);
+    if (dirs === DIRS && !args.includes("--no-record")) record(section);
+    return ok ? 0 : 1;
+  } finally {
+    target.child.kill("SIGTERM");
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

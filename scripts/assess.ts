@@ -1,0 +1,76 @@
+import { Command, Option } from "commander";
+import { writeFileSync } from "fs";
+import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
+import { reportPaths } from "./lib/dataFile";
+import { startProgress } from "./lib/progress";
+import { assess, parseThroughput } from "./assess/analyze";
+import { toMarkdown } from "./assess/report";
+import { openSource, parseSource } from "./sources/open";
+import { PathEntry, SourceError } from "./sources/types";
+
+const program = new Command("assess")
+  .description("Inventory a Gen1 account, Gen2 filesystem or inventory file: sizes per folder, ages, largest files, names and ACLs Gen2 rejects, estimated copy time.")
+  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... or an inventory file (.csv/.jsonl)")
+  .option("--acls", "read each path's ACL to find ACLs over 28 named entries (one extra request per path on live accounts)", false)
+  .addOption(new Option("--throughput <rate>", "copy throughput for the estimate (default: the 2 GB/s Data Factory publishes for Gen1 → Gen2)").default("2GB/s"))
+  .addOption(new Option("--top <n>", "largest files listed").default("20"))
+  .addOption(new Option("--examples <n>", "example paths listed per finding").default("20"))
+  .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
+  .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
+  .option("--out <base>", "write <base>.md and <base>.json")
+  .option("--json", "print the JSON report on stdout instead of Markdown", false)
+  .exitOverride();
+
+async function main(): Promise<number> {
+  program.parse(process.argv);
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const problems: string[] = [];
+  const whole = (flag: string, value: string): number => {
+    if (!/^\d+$/.test(value)) problems.push(`${flag} ${JSON.stringify(value)}: must be a whole number ≥ 0`);
+    return Number(value);
+  };
+  let spec;
+  try {
+    spec = parseSource("--source", String(o.source));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(err.message);
+  }
+  const throughput = parseThroughput(String(o.throughput));
+  if (throughput === undefined) problems.push(`--throughput ${JSON.stringify(o.throughput)}: expected a rate such as 2GB/s or 500MB/s`);
+  const top = whole("--top", String(o.top));
+  const examples = whole("--examples", String(o.examples));
+  const retries = whole("--retries", String(o.retries));
+  if (problems.length > 0 || !spec || throughput === undefined) throw new UsageError("assess: bad arguments", problems);
+
+  const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries });
+  const progress = startProgress();
+  const counter = progress.counter("listing");
+  async function* counted(): AsyncIterable<PathEntry> {
+    for await (const e of reader.list({ acls: o.acls === true })) {
+      counter.increment();
+      yield e;
+    }
+  }
+  let result;
+  try {
+    result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
+  } catch (err) {
+    if (!(err instanceof SourceError)) throw err;
+    process.stderr.write(`assess: ${err.message}\n`);
+    return EXIT_FAILED;
+  } finally {
+    progress.stop();
+  }
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (typeof o.out === "string") {
+    const files = reportPaths(o.out);
+    writeFileSync(files.md, toMarkdown(result));
+    writeFileSync(files.json, json);
+    process.stderr.write(`wrote ${files.md} and ${files.json}\n`);
+  }
+  process.stdout.write(o.json ? json : toMarkdown(result));
+  return EXIT_OK;
+}
+
+runCli(main);

@@ -1,0 +1,69 @@
+import { Command } from "commander";
+import { createPatch } from "diff";
+import { existsSync, readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+import { EXIT_OK, UsageError, runCli } from "./lib/cli";
+import { readDataFile } from "./lib/dataFile";
+import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { FolderRule, rulesFromMap, rulesFromStack } from "./rewrite/mapping";
+import { candidates } from "./rewrite/files";
+import { rewriteText } from "./rewrite/rewrite";
+
+const program = new Command("rewrite-uris")
+  .description(
+    "Rewrite Gen1 URIs (adl://<acct>.azuredatalakestore.net/..., https://<acct>.azuredatalakestore.net/webhdfs/v1/...) in code and config " +
+      "to abfss://<filesystem>@<acct>.dfs.core.windows.net/... by a folder map. Prints a unified diff unless --write.",
+  )
+  .argument("<paths...>", "files or directories to scan (node_modules, .git, binary files are skipped)")
+  .option("--map <file>", "YAML/JSON folder map: {gen1Account, gen2Account, folders: [{source, filesystem, target}]}")
+  .option("--stack <name>", "take the folder map from Pulumi.<name>.yaml (adls-migration:migration.folders)")
+  .option("--config-file <file>", "stack config file instead of Pulumi.<stack>.yaml")
+  .option("--account <name>", "Gen2 account for --stack when the stack derives its account name")
+  .option("--write", "edit the files in place instead of printing a diff", false)
+  .exitOverride();
+
+function loadRules(o: Record<string, string | boolean | undefined>): FolderRule[] {
+  const fromStack = typeof o.stack === "string" || typeof o.configFile === "string";
+  if (typeof o.map === "string" && fromStack) throw new UsageError("pass either --map or --stack/--config-file, not both");
+  if (typeof o.map === "string") return rulesFromMap(`--map ${o.map}`, readDataFile("--map", o.map));
+  if (!fromStack) throw new UsageError("a folder map is required: --map <file> or --stack <name>");
+  try {
+    const stack = readStackConfig({ stack: o.stack as string | undefined, configFile: o.configFile as string | undefined, projectDir: process.cwd() });
+    return rulesFromStack(stack.values, o.account as string | undefined);
+  } catch (err) {
+    if (err instanceof StackFileError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+async function main(): Promise<number> {
+  program.parse(process.argv);
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const roots = program.args;
+  const missing = roots.filter((r) => !existsSync(r));
+  if (missing.length > 0) throw new UsageError("rewrite-uris: paths not found", missing);
+  const rules = loadRules(o);
+
+  let files = 0;
+  let uris = 0;
+  for (const c of candidates(roots)) {
+    if (c.skipped) continue;
+    const before = readFileSync(c.file, "utf8");
+    const { text, rewrites, unmapped } = rewriteText(before, rules);
+    for (const u of unmapped) process.stderr.write(`${c.file}:${u.line}: left unchanged: ${u.uri} (${u.reason})\n`);
+    if (rewrites.length === 0) continue;
+    files++;
+    uris += rewrites.length;
+    if (o.write) writeFileSync(c.file, text);
+    else {
+      const name = path.relative(process.cwd(), c.file) || c.file;
+      process.stdout.write(createPatch(name, before, text, "", "", { context: 3 }));
+    }
+  }
+  process.stderr.write(
+    uris === 0 ? "no mapped Gen1 URIs found\n" : `${uris} URIs in ${files} files ${o.write ? "rewritten" : "would be rewritten (run with --write to apply)"}\n`,
+  );
+  return EXIT_OK;
+}
+
+runCli(main);

@@ -1,0 +1,143 @@
+import type { TokenCredential } from "@azure/core-auth";
+import pLimit from "p-limit";
+import { getJson, HttpError, RetryOptions } from "./http";
+import { ListOptions, PathEntry, SourceError, SourceReader } from "./types";
+
+/** Token audience of the Gen1 data plane. */
+export const GEN1_SCOPE = "https://datalake.azure.net/.default";
+const API_VERSION = "2018-09-01";
+
+export interface Gen1Options {
+  /** https://<account>.azuredatalakestore.net, or a test server. */
+  accountUrl: string;
+  /** Folder to list, e.g. "/raw" ("/" for the whole account). */
+  root: string;
+  credential: TokenCredential;
+  /** The URI as the user wrote it, for messages. */
+  describe: string;
+  /** Entries per LISTSTATUS page (the service caps it; default 4000). */
+  listSize?: number;
+  /** Parallel GETACLSTATUS requests when ACLs are read. */
+  aclConcurrency?: number;
+  retry?: RetryOptions;
+}
+
+interface FileStatus {
+  pathSuffix: string;
+  type: "FILE" | "DIRECTORY";
+  length: number;
+  modificationTime: number;
+  owner: string;
+  group: string;
+  permission: string;
+}
+
+/**
+ * Walks a Gen1 account over WebHDFS, one LISTSTATUS page at a time, so memory
+ * holds one page plus the folders still to visit, never the whole listing.
+ */
+export class Gen1Reader implements SourceReader {
+  readonly describe: string;
+  private token?: { value: string; expires: number };
+
+  constructor(private readonly opts: Gen1Options) {
+    this.describe = opts.describe;
+  }
+
+  async *list(listOpts: ListOptions = {}): AsyncIterable<PathEntry> {
+    const root = `/${this.opts.root.split("/").filter(Boolean).join("/")}`;
+    const top = await this.call(root, "GETFILESTATUS", {}).catch((err: unknown) => {
+      if (err instanceof HttpError && err.status === 404) throw new SourceError(`${this.describe}: folder ${root} does not exist`);
+      throw err;
+    });
+    if ((top as { FileStatus?: FileStatus }).FileStatus?.type !== "DIRECTORY") throw new SourceError(`${this.describe}: ${root} is not a folder`);
+
+    const limit = pLimit(this.opts.aclConcurrency ?? 16);
+    const pending = [""];
+    while (pending.length > 0) {
+      const rel = pending.pop()!;
+      const subdirs: string[] = [];
+      for await (const page of this.pages(rel === "" ? root : `${root === "/" ? "" : root}/${rel}`)) {
+        const entries = page.map((s) => toEntry(rel === "" ? s.pathSuffix : `${rel}/${s.pathSuffix}`, s));
+        if (listOpts.acls) {
+          await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(`${root === "/" ? "" : root}/${e.path}`)))));
+        }
+        for (const e of entries) {
+          if (e.type === "directory") subdirs.push(e.path);
+          yield e;
+        }
+      }
+      // Reverse so folders are visited in listing order (a stack pops the last first).
+      for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]);
+    }
+  }
+
+  private async *pages(dir: string): AsyncIterable<FileStatus[]> {
+    const listSize = this.opts.listSize ?? 4000;
+    let after: string | undefined;
+    // Bounded: each page must advance listAfter, and a folder holds finitely many names.
+    for (;;) {
+      const body = (await this.call(dir, "LISTSTATUS", { listSize: String(listSize), ...(after ? { listAfter: after } : {}) })) as {
+        FileStatuses?: { FileStatus?: FileStatus[]; continuationToken?: string };
+      };
+      const page = body.FileStatuses?.FileStatus;
+      if (!Array.isArray(page)) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} returned no FileStatuses`);
+      if (page.length > 0) yield page;
+      const token = body.FileStatuses?.continuationToken;
+      // api-version 2018-09-01 says where to continue; older responses only imply it by a full page.
+      const next = typeof token === "string" ? token : page.length >= listSize ? page[page.length - 1]?.pathSuffix : "";
+      if (!next) return;
+      if (after !== undefined && next <= after) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} paging did not advance past "${after}"`);
+      after = next;
+    }
+  }
+
+  private async acl(path: string): Promise<string> {
+    const body = (await this.call(path, "GETACLSTATUS", {})) as { AclStatus?: { entries?: string[] } };
+    return (body.AclStatus?.entries ?? []).join(",");
+  }
+
+  private async call(path: string, op: string, params: Record<string, string>): Promise<unknown> {
+    const url = new URL(`${this.opts.accountUrl.replace(/\/+$/, "")}/webhdfs/v1${path.split("/").map(encodeURIComponent).join("/")}`);
+    url.searchParams.set("op", op);
+    url.searchParams.set("api-version", API_VERSION);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const headers = { Authorization: `Bearer ${await this.bearer()}` };
+    try {
+      return await getJson(url.toString(), headers, this.describe, this.opts.retry);
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+        throw new SourceError(
+          `${err.message}\n  the signed-in identity needs read+execute ACLs on every folder under ${this.opts.root} (and Reader on the account); check \`az login\` / AZURE_* variables`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async bearer(): Promise<string> {
+    if (this.token && this.token.expires > Date.now() + 120_000) return this.token.value;
+    let got;
+    try {
+      got = await this.opts.credential.getToken(GEN1_SCOPE);
+    } catch (err) {
+      throw new SourceError(`${this.describe}: cannot get an Entra ID token for ${GEN1_SCOPE}: ${(err as Error).message.split("\n")[0]}`);
+    }
+    if (!got) throw new SourceError(`${this.describe}: no Entra ID token for ${GEN1_SCOPE}`);
+    this.token = { value: got.token, expires: got.expiresOnTimestamp };
+    return got.token;
+  }
+}
+
+function toEntry(path: string, s: FileStatus): PathEntry {
+  const dir = s.type === "DIRECTORY";
+  return {
+    path,
+    type: dir ? "directory" : "file",
+    size: dir ? 0 : Number(s.length ?? 0),
+    modified: Number(s.modificationTime ?? NaN),
+    owner: s.owner ?? "",
+    group: s.group ?? "",
+    permissions: s.permission ?? "",
+  };
+}

@@ -1,0 +1,94 @@
+import { DefaultAzureCredential } from "@azure/identity";
+import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
+import { existsSync, statSync } from "fs";
+import { UsageError } from "../lib/cli";
+import { Gen1Reader } from "./gen1";
+import { Gen2Reader } from "./gen2";
+import { InventoryReader } from "./inventory";
+import { SourceReader } from "./types";
+
+/** Where a listing comes from, parsed from `--source` / `--target`. */
+export type SourceSpec =
+  | { kind: "gen1"; account: string; path: string; uri: string }
+  | { kind: "gen2"; account: string; filesystem: string; path: string; uri: string }
+  | { kind: "inventory"; file: string; format: "csv" | "jsonl"; uri: string };
+
+const GEN1_HOST = /^([a-z0-9]{3,24})\.azuredatalakestore\.net$/;
+const GEN2_HOST = /^([a-z0-9]{3,24})\.dfs\.core\.windows\.net$/;
+const FILESYSTEM = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+
+const FORMS =
+  "adl://<account>.azuredatalakestore.net/<path>, https://<account>.azuredatalakestore.net/webhdfs/v1/<path>, " +
+  "abfss://<filesystem>@<account>.dfs.core.windows.net/<path>, or an inventory file (.csv, .jsonl, .ndjson)";
+
+/** Parses a source argument; anything malformed is a UsageError naming the flag (exit 2). */
+export function parseSource(flag: string, value: string): SourceSpec {
+  if (value.includes("://")) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`${flag} ${value}: not a valid URI; expected ${FORMS}`);
+    }
+    const path = decodeURIComponent(url.pathname);
+    if (url.protocol === "adl:" || url.protocol === "https:") {
+      const m = GEN1_HOST.exec(url.hostname);
+      if (m && (url.protocol === "adl:" || path.startsWith("/webhdfs/v1"))) {
+        return { kind: "gen1", account: m[1], path: url.protocol === "adl:" ? path || "/" : path.slice("/webhdfs/v1".length) || "/", uri: value };
+      }
+    }
+    if (url.protocol === "abfss:" || url.protocol === "abfs:") {
+      const m = GEN2_HOST.exec(url.hostname);
+      if (m && FILESYSTEM.test(url.username)) return { kind: "gen2", account: m[1], filesystem: url.username, path, uri: value };
+      if (m) throw new UsageError(`${flag} ${value}: "${url.username}" is not a filesystem name (3-63 lowercase letters, digits, single hyphens)`);
+    }
+    throw new UsageError(`${flag} ${value}: unsupported URI; expected ${FORMS}`);
+  }
+  const format = /\.csv$/i.test(value) ? "csv" : /\.(jsonl|ndjson|json)$/i.test(value) ? "jsonl" : undefined;
+  if (!format) throw new UsageError(`${flag} ${value}: not a URI and not an inventory file; expected ${FORMS}`);
+  if (!existsSync(value) || !statSync(value).isFile()) throw new UsageError(`${flag} ${value}: inventory file not found`);
+  return { kind: "inventory", file: value, format, uri: value };
+}
+
+export interface OpenOptions {
+  /** Replaces https://<account>.azuredatalakestore.net or https://<account>.dfs.core.windows.net (tests, sovereign clouds, private endpoints). */
+  accountUrl?: string;
+  /** SDK/HTTP retries after the first attempt. */
+  retries?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Builds the reader for a spec. Gen2 uses shared key when AZURE_STORAGE_ACCOUNT
+ * and AZURE_STORAGE_KEY are set (as the ACL CLI does), otherwise
+ * DefaultAzureCredential; Gen1 always uses DefaultAzureCredential.
+ */
+export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceReader {
+  const env = opts.env ?? process.env;
+  switch (spec.kind) {
+    case "inventory":
+      return new InventoryReader(spec.file, spec.format);
+    case "gen1":
+      return new Gen1Reader({
+        accountUrl: opts.accountUrl ?? `https://${spec.account}.azuredatalakestore.net`,
+        root: spec.path,
+        credential: new DefaultAzureCredential(),
+        describe: spec.uri,
+        retry: { retries: opts.retries ?? 4 },
+      });
+    case "gen2": {
+      const credential =
+        env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY
+          ? new StorageSharedKeyCredential(env.AZURE_STORAGE_ACCOUNT, env.AZURE_STORAGE_KEY)
+          : new DefaultAzureCredential();
+      return new Gen2Reader({
+        accountUrl: opts.accountUrl ?? `https://${spec.account}.dfs.core.windows.net`,
+        filesystem: spec.filesystem,
+        root: spec.path,
+        credential,
+        describe: spec.uri,
+        maxTries: (opts.retries ?? 3) + 1,
+      });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * One path as every source reader reports it. Paths are relative to the root
+ * the reader was pointed at ("raw/2024/a.csv", no leading slash), so a Gen1
+ * folder and the Gen2 filesystem it was copied to compare path by path.
+ */
+export interface PathEntry {
+  path: string;
+  type: "file" | "directory";
+  /** Bytes; 0 for directories. */
+  size: number;
+  /** Last modified, epoch milliseconds (NaN when the source does not say). */
+  modified: number;
+  owner: string;
+  group: string;
+  /** As the source reports it: octal ("750") from Gen1, symbolic ("rwxr-x---+") from Gen2. */
+  permissions: string;
+  /** Comma-separated POSIX ACL entries (`[default:]user|group|mask|other:[id]:rwx`), when asked for. */
+  acl?: string;
+}
+
+export interface ListOptions {
+  /** Also read each path's ACL (one extra request per path on live accounts). */
+  acls?: boolean;
+}
+
+/** Anything that can stream a listing: Gen1, Gen2, or an inventory file. */
+export interface SourceReader {
+  /** The URI or file as the user wrote it; every error message names it. */
+  readonly describe: string;
+  list(opts?: ListOptions): AsyncIterable<PathEntry>;
+}
+
+/** The source could not be read (unreachable, denied, malformed response): exit 1 with this message. */
+export class SourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SourceError";
+  }
+}
+
+/** "a//b/" → "a/b": the relative form every reader emits. */
+export function relativePath(p: string): string {
+  return p.split("/").filter((s) => s.length > 0).join("/");
+}

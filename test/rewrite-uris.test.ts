@@ -1,0 +1,131 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { rulesFromMap } from "../scripts/rewrite/mapping";
+import { rewriteText } from "../scripts/rewrite/rewrite";
+import { runScriptAsync } from "./support/cli";
+
+const MAP = {
+  gen1Account: "lake1",
+  gen2Account: "newacct",
+  folders: [
+    { source: "/raw", filesystem: "raw", target: "/" },
+    { source: "/raw/sales", filesystem: "sales", target: "/landing" },
+  ],
+};
+
+describe("rewriteText", () => {
+  const rules = rulesFromMap("--map", MAP);
+
+  it("rewrites mapped adl:// and webhdfs URIs by the longest matching folder and leaves everything else byte for byte", () => {
+    const text = [
+      'spark.read.csv("adl://lake1.azuredatalakestore.net/raw/events/2024/")',
+      "path: adl://lake1.azuredatalakestore.net/raw/sales/q1.parquet",
+      "url = 'https://lake1.azuredatalakestore.net/webhdfs/v1/raw/sales'",
+      "other = adl://lake2.azuredatalakestore.net/raw/x.csv",
+      "unmapped = adl://lake1.azuredatalakestore.net/curated/x.csv",
+      "rest = https://lake1.azuredatalakestore.net/webhdfs/v1/raw/x?op=OPEN",
+      "prefix-only = adl://lake1.azuredatalakestore.net/rawdata/x",
+      "abfss://raw@newacct.dfs.core.windows.net/already",
+    ].join("\n");
+    const r = rewriteText(text, rules);
+    expect(r.text.split("\n")).toEqual([
+      'spark.read.csv("abfss://raw@newacct.dfs.core.windows.net/events/2024/")',
+      "path: abfss://sales@newacct.dfs.core.windows.net/landing/q1.parquet",
+      "url = 'abfss://sales@newacct.dfs.core.windows.net/landing'",
+      "other = adl://lake2.azuredatalakestore.net/raw/x.csv",
+      "unmapped = adl://lake1.azuredatalakestore.net/curated/x.csv",
+      "rest = https://lake1.azuredatalakestore.net/webhdfs/v1/raw/x?op=OPEN",
+      "prefix-only = adl://lake1.azuredatalakestore.net/rawdata/x",
+      "abfss://raw@newacct.dfs.core.windows.net/already",
+    ]);
+    expect(r.rewrites.map((w) => w.line)).toEqual([1, 2, 3]);
+    expect(r.unmapped.map((u) => [u.line, u.reason])).toEqual([
+      [4, "no folder in the map covers it"],
+      [5, "no folder in the map covers it"],
+      [6, "WebHDFS REST call (has a query): port it to the Gen2 SDK or REST API by hand"],
+      [7, "no folder in the map covers it"],
+    ]);
+  });
+
+  it("rejects a map with missing accounts or bad names, naming each key", () => {
+    expect(() => rulesFromMap("--map m.yaml", { folders: [{ source: "raw", filesystem: "Bad_Name" }] })).toThrow(
+      /folders\.0\.source: an absolute Gen1 path[\s\S]*folders\.0\.filesystem: 3-63 lowercase/,
+    );
+    expect(() => rulesFromMap("--map m.yaml", { folders: [{ source: "/raw", filesystem: "raw" }] })).toThrow(/folders\.0\.gen1Account: required/);
+  });
+});
+
+describe("rewrite-uris CLI", () => {
+  function project(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "rewrite-"));
+    mkdirSync(path.join(dir, "src", "node_modules", "lib"), { recursive: true });
+    mkdirSync(path.join(dir, ".git"));
+    const code = 'df = spark.read.parquet("adl://lake1.azuredatalakestore.net/raw/sales/q1")\nkeep = "adl://lake1.azuredatalakestore.net/curated/x"\n';
+    writeFileSync(path.join(dir, "src", "job.py"), code);
+    writeFileSync(path.join(dir, "src", "node_modules", "lib", "dep.js"), code);
+    writeFileSync(path.join(dir, ".git", "config"), code);
+    writeFileSync(path.join(dir, "src", "blob.bin"), Buffer.concat([Buffer.from(code), Buffer.from([0, 1, 2])]));
+    writeFileSync(path.join(dir, "map.json"), JSON.stringify(MAP));
+    return dir;
+  }
+
+  it("prints a unified diff by default and changes nothing", async () => {
+    const dir = project();
+    const r = await runScriptAsync("rewrite-uris", ["src", ".git", "--map", "map.json"], {}, dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--- src/job.py");
+    expect(r.stdout).toContain('-df = spark.read.parquet("adl://lake1.azuredatalakestore.net/raw/sales/q1")');
+    expect(r.stdout).toContain('+df = spark.read.parquet("abfss://sales@newacct.dfs.core.windows.net/landing/q1")');
+    expect(r.stdout).not.toMatch(/node_modules|blob\.bin|\.git/);
+    expect(r.stderr).toContain("src/job.py:2: left unchanged: adl://lake1.azuredatalakestore.net/curated/x (no folder in the map covers it)");
+    expect(r.stderr).toContain("1 URIs in 1 files would be rewritten");
+    expect(readFileSync(path.join(dir, "src", "job.py"), "utf8")).toContain("adl://lake1.azuredatalakestore.net/raw/sales/q1");
+  });
+
+  it("--write edits only mapped URIs, and skips node_modules, .git and binary files", async () => {
+    const dir = project();
+    const r = await runScriptAsync("rewrite-uris", [".", "--map", "map.json", "--write"], {}, dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(path.join(dir, "src", "job.py"), "utf8")).toBe(
+      'df = spark.read.parquet("abfss://sales@newacct.dfs.core.windows.net/landing/q1")\nkeep = "adl://lake1.azuredatalakestore.net/curated/x"\n',
+    );
+    for (const untouched of ["src/node_modules/lib/dep.js", ".git/config", "src/blob.bin"]) {
+      expect(readFileSync(path.join(dir, untouched), "utf8")).toContain("adl://lake1.azuredatalakestore.net/raw/sales/q1");
+    }
+  });
+
+  it("takes the folder map from a stack's migration config", async () => {
+    const dir = project();
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: adls-migration\nruntime: nodejs\n");
+    writeFileSync(
+      path.join(dir, "Pulumi.dev.yaml"),
+      [
+        "config:",
+        "  adls-migration:accountName: devlake01",
+        "  adls-migration:source:",
+        "    accountName: lake1",
+        "  adls-migration:migration:",
+        "    folders:",
+        "      - source: /raw/sales",
+        "        filesystem: sales",
+        "        target: incoming",
+        "",
+      ].join("\n"),
+    );
+    const r = await runScriptAsync("rewrite-uris", ["src", "--stack", "dev"], {}, dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+df = spark.read.parquet("abfss://sales@devlake01.dfs.core.windows.net/incoming/q1")');
+  });
+
+  it("exits 2 without a map, or with a path that does not exist", async () => {
+    const dir = project();
+    const noMap = await runScriptAsync("rewrite-uris", ["src"], {}, dir);
+    expect(noMap.code).toBe(2);
+    expect(noMap.stderr).toContain("a folder map is required: --map <file> or --stack <name>");
+    const missing = await runScriptAsync("rewrite-uris", ["nope", "--map", "map.json"], {}, dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("rewrite-uris: paths not found\n  - nope");
+  });
+});
