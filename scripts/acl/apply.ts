@@ -167,51 +167,34 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         continue;
       }
 
-      // 2. Traverse: --x on each parent, read fresh right before writing.
-      if (rule.traverse && !rs.traverseDone) {
-        for (const parent of parentsOf(rule.directory)) {
-          const info = await readPath(rule.filesystem, parent, true);
-          if (!info) continue;
-          const changes = traverseChanges(info.acl, traversePrincipals(rule));
-          if (changes.length === 0) continue;
-          summary.traversed.push(parent === "" ? rule.filesystem : `${rule.filesystem}/${parent}`);
-          if (opts.dryRun) {
-            ev.note?.(`${rule.filesystem}/${parent || "(root)"}: would add ${formatAces(changes)} (traverse)`);
-            continue;
-          }
-          try {
-            await call(() => dir(rule.filesystem, parent).setAccessControl(toSdk(applyModify(info.acl, changes, true)), { abortSignal: opts.signal }));
-            counters.directories += 1;
-            ev.progress?.({ paths: 1, failures: 0 });
-          } catch (err) {
-            if (opts.signal?.aborted) throw err;
-            fail(`${rule.filesystem}/${parent}`, errorReason(err));
-            ev.progress?.({ paths: 0, failures: 1 });
-          }
-        }
-        rs.traverseDone = true;
-        save();
-      }
-
-      // 3. Plan the subtrees (once per run: a resume keeps the stored plan).
-      if (!rs.units) {
-        const plan = await planUnits(rule);
+      // 2. Traverse (--x on the parents) and 3. plan the subtrees below the rule
+      // root: independent of each other, so they run together (against a
+      // distant account each is a few round trips).
+      // A resume keeps the stored plan.
+      const [traversed, plan] = await Promise.all([
+        rule.traverse && !rs.traverseDone ? grantTraverse(rule) : Promise.resolve([]),
+        rs.units ? undefined : planUnits(rule),
+      ]);
+      summary.traversed = traversed;
+      if (rule.traverse) rs.traverseDone = true;
+      if (plan) {
         rs.units = plan.units;
         summary.unchanged = plan.unchanged;
       }
+      const units = rs.units ?? [];
       rs.state = "running";
-      summary.subtrees = rs.units.length;
-      summary.changed = summary.traversed.length > 0 || rs.units.length > 0;
+      summary.subtrees = units.length;
+      summary.changed = summary.traversed.length > 0 || units.length > 0;
       save();
-      ev.ruleStart?.(rule, rs.units.filter((u) => u.state !== "done").length);
+      ev.ruleStart?.(rule, units.filter((u) => u.state !== "done").length);
       if (opts.dryRun) {
-        for (const u of rs.units) ev.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
-        if (rs.units.length === 0 && summary.traversed.length === 0) ev.note?.(`${rule.path}: no change`);
+        for (const u of units) ev.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
+        if (units.length === 0 && summary.traversed.length === 0) ev.note?.(`${rule.path}: no change`);
         continue;
       }
 
       // 4. Apply the subtrees with bounded concurrency.
-      await Promise.all(rs.units.filter((u) => u.state !== "done").map((u) => limit(() => runUnit(rule, u))));
+      await Promise.all(units.filter((u) => u.state !== "done").map((u) => limit(() => runUnit(rule, u))));
       rs.state = "done";
       save();
     }
@@ -238,22 +221,52 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     changed: summaries.some((s) => s.changed),
   };
 
+  /**
+   * --x for the rule's access principals on every parent, each parent read
+   * fresh right before its write. Parents are independent of each other, so
+   * they are done in parallel. Returns the parents that changed, top first.
+   */
+  async function grantTraverse(rule: ResolvedRule): Promise<string[]> {
+    const changed = await Promise.all(
+      parentsOf(rule.directory).map((parent) =>
+        limit(async () => {
+          const info = await readPath(rule.filesystem, parent, true);
+          if (!info) return undefined;
+          const changes = traverseChanges(info.acl, traversePrincipals(rule));
+          if (changes.length === 0) return undefined;
+          const label = parent === "" ? rule.filesystem : `${rule.filesystem}/${parent}`;
+          if (opts.dryRun) {
+            ev.note?.(`${rule.filesystem}/${parent || "(root)"}: would add ${formatAces(changes)} (traverse)`);
+            return label;
+          }
+          try {
+            await call(() => dir(rule.filesystem, parent).setAccessControl(toSdk(applyModify(info.acl, changes, true)), { abortSignal: opts.signal }));
+            counters.directories += 1;
+            ev.progress?.({ paths: 1, failures: 0 });
+          } catch (err) {
+            if (opts.signal?.aborted) throw err;
+            fail(`${rule.filesystem}/${parent}`, errorReason(err));
+            ev.progress?.({ paths: 0, failures: 1 });
+          }
+          return label;
+        }),
+      ),
+    );
+    return changed.filter((p): p is string => p !== undefined);
+  }
+
   async function planUnits(rule: ResolvedRule): Promise<{ units: UnitState[]; unchanged: number }> {
-    const root = await readPath(rule.filesystem, rule.directory);
+    // The listing is started with the root read: one round trip less on the
+    // critical path. (Listing a file fails; that answer is then unused.)
+    const [root, listing] = await Promise.all([
+      readPath(rule.filesystem, rule.directory),
+      listChildren(rule.filesystem, rule.directory).catch(() => undefined),
+    ]);
     if (!root) throw new UsageError(`rules[${rule.index}] (${rule.path}): the path disappeared during the run`);
     const rootOk = satisfies(root.acl, rule.entries, rule.mode, root.isDir);
     if (!root.isDir) return rootOk ? { units: [], unchanged: 1 } : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
 
-    const children: { path: string; isDir: boolean }[] = [];
-    let files = 0;
-    const fs = opts.service.getFileSystemClient(rule.filesystem);
-    for await (const page of fs.listPaths({ path: rule.directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
-      for (const p of page.pathItems ?? []) {
-        children.push({ path: p.name!, isDir: p.isDirectory === true });
-        if (!p.isDirectory) files += 1;
-      }
-      if (files > FANOUT_MAX_FILES) break;
-    }
+    const { children, files } = listing ?? (await listChildren(rule.filesystem, rule.directory));
     if (files > FANOUT_MAX_FILES || children.length === 0) {
       return rootOk && children.length === 0
         ? { units: [], unchanged: 1 }
@@ -298,26 +311,31 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     if (trees.length === 0 || lastWave === 0 || lastWave > slots / 2) return units;
     const toSplit = new Set(trees.slice(-lastWave).filter((u) => dirs.has(u.path)).map((u) => u.path));
     const kept = units.filter((u) => !toSplit.has(u.path));
-    const pieces: UnitState[] = [];
-    for (const path of toSplit) {
-      const children: string[] = [];
-      let files = 0;
-      const fs = opts.service.getFileSystemClient(rule.filesystem);
-      for await (const page of fs.listPaths({ path, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
-        for (const p of page.pathItems ?? []) {
-          children.push(p.name!);
-          if (!p.isDirectory) files += 1;
-        }
-        if (files > FANOUT_MAX_FILES) break;
+    const split = await Promise.all(
+      [...toSplit].map((path) =>
+        limit(async (): Promise<UnitState[]> => {
+          const { children, files } = await listChildren(rule.filesystem, path);
+          if (files > FANOUT_MAX_FILES || children.length === 0) return [{ path, kind: "tree", state: "pending" }];
+          return [{ path, kind: "self", state: "pending" }, ...children.map((c): UnitState => ({ path: c.path, kind: "tree", state: "pending" }))];
+        }),
+      ),
+    );
+    return [...kept, ...split.flat()];
+  }
+
+  /** Direct children of a directory; stops early once it has more than FANOUT_MAX_FILES files (the caller then keeps it whole). */
+  async function listChildren(fs: string, directory: string): Promise<{ children: { path: string; isDir: boolean }[]; files: number }> {
+    const children: { path: string; isDir: boolean }[] = [];
+    let files = 0;
+    const client = opts.service.getFileSystemClient(fs);
+    for await (const page of client.listPaths({ path: directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
+      for (const p of page.pathItems ?? []) {
+        children.push({ path: p.name!, isDir: p.isDirectory === true });
+        if (!p.isDirectory) files += 1;
       }
-      if (files > FANOUT_MAX_FILES || children.length === 0) {
-        pieces.push({ path, kind: "tree", state: "pending" });
-        continue;
-      }
-      pieces.push({ path, kind: "self", state: "pending" });
-      for (const child of children) pieces.push({ path: child, kind: "tree", state: "pending" });
+      if (files > FANOUT_MAX_FILES) break;
     }
-    return [...kept, ...pieces];
+    return { children, files };
   }
 
   async function runUnit(rule: ResolvedRule, unit: UnitState): Promise<void> {
