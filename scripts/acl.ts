@@ -1,12 +1,11 @@
-import { setMaxListeners } from "events";
 import * as path from "path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { AclSpec } from "../components/config/acls";
-import { ConfigError, parseStackConfig } from "../components/config/load";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, runCli } from "./lib/cli";
-import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { parseStackConfig } from "../components/config/load";
+import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
+import { readStackConfig } from "./lib/stackFile";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplyAborted, ApplySummary, MAX_BATCH, applyAcls } from "./acl/apply";
+import { ApplySummary, MAX_BATCH, applyAcls } from "./acl/apply";
 import { DEFAULT_CHECKPOINT } from "./acl/checkpoint";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
@@ -105,16 +104,7 @@ export async function aclMain(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return await result;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) {
-      io.err(`${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof ApplyAborted) {
-      io.err(`${err.message}\n`);
-      return 130;
-    }
-    throw err;
+    return exitCodeFor(err, io.err);
   }
 }
 
@@ -227,18 +217,4 @@ async function runShow(target: string, flags: CommonFlags, io: CliIo): Promise<n
   return EXIT_OK;
 }
 
-if (require.main === module) {
-  const controller = new AbortController();
-  // Every in-flight request listens on the signal.
-  setMaxListeners(0, controller.signal);
-  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-  runCli(() =>
-    aclMain(process.argv.slice(2), {
-      out: (s) => process.stdout.write(s),
-      err: (s) => process.stderr.write(s),
-      env: process.env,
-      tty: process.stderr.isTTY === true,
-      signal: controller.signal,
-    }),
-  );
-}
+if (require.main === module) runProcessCli((argv, io) => aclMain(argv, io));

@@ -1,14 +1,13 @@
-import { setMaxListeners } from "events";
 import * as path from "path";
 import type { TokenCredential } from "@azure/identity";
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
-import { Command, CommanderError } from "commander";
-import { ConfigError, parseStackConfig } from "../components/config/load";
+import { Command } from "commander";
+import { parseStackConfig } from "../components/config/load";
 import type { StackConfig } from "../components/config/schema";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, runCli } from "./lib/cli";
-import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
+import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
-import { ApplyAborted, applyAcls } from "./acl/apply";
+import { applyAcls } from "./acl/apply";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
@@ -223,31 +222,8 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
     }
     return ok ? EXIT_OK : EXIT_FAILED;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) {
-      io.err(`${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof ApplyAborted) {
-      io.err(`${err.message}\n`);
-      return 130;
-    }
-    throw err;
+    return exitCodeFor(err, io.err);
   }
 }
 
-if (require.main === module) {
-  const controller = new AbortController();
-  // Every in-flight request listens on the signal.
-  setMaxListeners(0, controller.signal);
-  process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-  runCli(() =>
-    postDeployMain(process.argv.slice(2), {
-      out: (s) => process.stdout.write(s),
-      err: (s) => process.stderr.write(s),
-      env: process.env,
-      tty: process.stderr.isTTY === true,
-      signal: controller.signal,
-    }),
-  );
-}
+if (require.main === module) runProcessCli((argv, io) => postDeployMain(argv, io));

@@ -1,6 +1,6 @@
 import type { AccessControlChanges, DataLakeDirectoryClient, DataLakeServiceClient } from "@azure/storage-file-datalake";
 import pLimit from "p-limit";
-import { UsageError } from "../lib/cli";
+import { Interrupted, UsageError } from "../lib/cli";
 import { Ace, applyModify, applySet, formatAces, fromSdk, limitProblems, satisfies, toSdk, traverseChanges } from "./aclModel";
 import { Checkpoint, FailedEntry, MAX_FAILED_ENTRIES, RuleState, UnitState, openCheckpoint, saveCheckpoint } from "./checkpoint";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./retry";
@@ -71,7 +71,8 @@ export interface ApplySummary {
 }
 
 /** Stopped by the signal (Ctrl-C); the checkpoint holds the position. */
-export class ApplyAborted extends Error {}
+/** Ctrl-C during an apply: the checkpoint holds the position for --resume. */
+export class ApplyAborted extends Interrupted {}
 
 interface PathInfo {
   acl: Ace[];

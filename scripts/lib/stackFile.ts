@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { PROJECT } from "../../components/config/load";
+import { UsageError } from "./cli";
 
 /** Placeholder for `secure:` values: offline tools cannot decrypt them and never print them. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -15,7 +16,8 @@ export interface StackConfigValues {
   secretKeys: string[];
 }
 
-export class StackFileError extends Error {}
+/** A missing or unreadable stack file: a usage error (exit 2). */
+export class StackFileError extends UsageError {}
 
 /**
  * Reads the config the Pulumi CLI would hand to the program for a stack:
