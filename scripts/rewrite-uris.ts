@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readDataFile } from "./lib/dataFile";
-import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { parseStackConfig } from "../components/config/load";
+import { readStackConfig } from "./lib/stackFile";
 import { FolderRule, rulesFromMap, rulesFromStack } from "./rewrite/mapping";
 import { candidates } from "./rewrite/files";
 import { rewriteText } from "./rewrite/rewrite";
@@ -18,7 +19,7 @@ const program = new Command("rewrite-uris")
   .option("--map <file>", "YAML/JSON folder map: {gen1Account, gen2Account, folders: [{source, filesystem, target}]}")
   .option("--stack <name>", "take the folder map from Pulumi.<name>.yaml (adls-migration:migration.folders)")
   .option("--config-file <file>", "stack config file instead of Pulumi.<stack>.yaml")
-  .option("--account <name>", "Gen2 account for --stack when the stack derives its account name")
+  .option("--account <name>", "Gen2 account for --stack (default: the account the stack deploys)")
   .option("--write", "edit the files in place instead of printing a diff", false)
   .exitOverride();
 
@@ -27,13 +28,8 @@ function loadRules(o: Record<string, string | boolean | undefined>): FolderRule[
   if (typeof o.map === "string" && fromStack) throw new UsageError("pass either --map or --stack/--config-file, not both");
   if (typeof o.map === "string") return rulesFromMap(`--map ${o.map}`, readDataFile("--map", o.map));
   if (!fromStack) throw new UsageError("a folder map is required: --map <file> or --stack <name>");
-  try {
-    const stack = readStackConfig({ stack: o.stack as string | undefined, configFile: o.configFile as string | undefined, projectDir: process.cwd() });
-    return rulesFromStack(stack.values, o.account as string | undefined);
-  } catch (err) {
-    if (err instanceof StackFileError) throw new UsageError(err.message);
-    throw err;
-  }
+  const stack = readStackConfig({ stack: o.stack as string | undefined, configFile: o.configFile as string | undefined, projectDir: process.cwd() });
+  return rulesFromStack(parseStackConfig(stack.values), stack.stack, o.account as string | undefined);
 }
 
 async function main(): Promise<number> {

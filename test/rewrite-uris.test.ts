@@ -3,6 +3,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { rulesFromMap } from "../scripts/rewrite/mapping";
 import { rewriteText } from "../scripts/rewrite/rewrite";
+import { stringify } from "yaml";
+import { deriveAccountName } from "../components/config/naming";
 import { runScriptAsync } from "./support/cli";
 
 const MAP = {
@@ -96,27 +98,27 @@ describe("rewrite-uris CLI", () => {
     }
   });
 
-  it("takes the folder map from a stack's migration config", async () => {
+  it.each([
+    ["an explicit accountName", "devlake01", "devlake01"],
+    ["the account name the stack derives", undefined, deriveAccountName({ project: "adls-migration", stack: "dev", namePrefix: "contoso", environment: "dev" })],
+  ])("takes the folder map from a stack's migration config, with %s", async (_label, accountName, expected) => {
     const dir = project();
     writeFileSync(path.join(dir, "Pulumi.yaml"), "name: adls-migration\nruntime: nodejs\n");
-    writeFileSync(
-      path.join(dir, "Pulumi.dev.yaml"),
-      [
-        "config:",
-        "  adls-migration:accountName: devlake01",
-        "  adls-migration:source:",
-        "    accountName: lake1",
-        "  adls-migration:migration:",
-        "    folders:",
-        "      - source: /raw/sales",
-        "        filesystem: sales",
-        "        target: incoming",
-        "",
-      ].join("\n"),
-    );
+    const config: Record<string, unknown> = {
+      "azure-native:location": "westeurope",
+      "adls-migration:environment": "dev",
+      "adls-migration:pattern": "lift-and-shift",
+      "adls-migration:namePrefix": "contoso",
+      "adls-migration:filesystems": [{ name: "sales" }],
+      "adls-migration:source": { accountName: "lake1" },
+      "adls-migration:migration": { folders: [{ source: "/raw/sales", filesystem: "sales", target: "incoming" }] },
+    };
+    if (accountName) config["adls-migration:accountName"] = accountName;
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringify({ config }));
     const r = await runScriptAsync("rewrite-uris", ["src", "--stack", "dev"], {}, dir);
+    expect(r.stderr).not.toMatch(/error|invalid/i);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('+df = spark.read.parquet("abfss://sales@devlake01.dfs.core.windows.net/incoming/q1")');
+    expect(r.stdout).toContain(`+df = spark.read.parquet("abfss://sales@${expected}.dfs.core.windows.net/incoming/q1")`);
   });
 
   it("exits 2 without a map, or with a path that does not exist", async () => {

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { PROJECT } from "../../components/config/load";
+import { deriveAccountName } from "../../components/config/naming";
+import type { StackConfig } from "../../components/config/schema";
 import { UsageError } from "../lib/cli";
 import { relativePath } from "../sources/types";
 
@@ -55,33 +58,19 @@ export function rulesFromMap(flag: string, raw: unknown): FolderRule[] {
 }
 
 /**
- * Builds the map from a stack's flat config values without depending on the
- * migration schema's other keys: folders from `adls-migration:migration`,
- * the Gen1 account from `adls-migration:source`, the Gen2 account from
- * `adls-migration:accountName` or `--account`.
+ * Builds the map from a validated stack config: the folders of
+ * `adls-migration:migration`, the Gen1 account of `adls-migration:source`,
+ * and the Gen2 account the stack deploys (explicit `accountName`, or the name
+ * the stack derives, unless `--account` overrides it).
  */
-export function rulesFromStack(values: Record<string, string>, gen2AccountFlag?: string): FolderRule[] {
-  const json = (key: string): Record<string, unknown> => {
-    const v = values[`adls-migration:${key}`];
-    if (v === undefined) return {};
-    try {
-      const parsed: unknown = JSON.parse(v);
-      return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
-    } catch {
-      return {};
-    }
-  };
-  const gen1Account = json("source").accountName;
-  const gen2Account = gen2AccountFlag ?? values["adls-migration:accountName"];
-  const folders = json("migration").folders;
-  const problems: string[] = [];
-  if (typeof gen1Account !== "string") problems.push("adls-migration:source.accountName is not set in the stack");
-  if (!gen2Account) problems.push("the stack has no adls-migration:accountName (derived name): pass --account <gen2 account>, e.g. from `pulumi stack output accountName`");
-  if (!Array.isArray(folders) || folders.length === 0) problems.push("adls-migration:migration.folders is empty or missing in the stack");
-  if (problems.length > 0) throw new UsageError("--stack: cannot build the folder map", problems);
+export function rulesFromStack(config: StackConfig, stack: string, gen2AccountFlag?: string): FolderRule[] {
+  const gen2Account =
+    gen2AccountFlag ??
+    config.accountName ??
+    deriveAccountName({ project: PROJECT, stack, namePrefix: config.namePrefix, environment: config.environment });
   return rulesFromMap("--stack", {
-    gen1Account,
+    gen1Account: config.source.accountName,
     gen2Account,
-    folders: (folders as Record<string, unknown>[]).map((f) => ({ source: f.source, filesystem: f.filesystem, target: f.target ?? "/" })),
+    folders: config.migration.folders.map((f) => ({ source: f.source, filesystem: f.filesystem, target: f.target })),
   });
 }
