@@ -12,9 +12,13 @@ function migration(extra: Record<string, unknown> = {}) {
   return { folders: FOLDERS, schedule: SCHEDULE, ...extra };
 }
 
+/** Where the Gen1 account lives: needed by the patterns that write to Gen1. */
+const GEN1_LOCATION = { subscriptionId: "22222222-3333-4444-5555-666666666666", resourceGroupName: "contoso-gen1" };
+
 async function planPattern(pattern: string, extra: Record<string, unknown> = {}): Promise<Plan> {
   return planWith({
     "adls-migration:pattern": pattern,
+    "adls-migration:source": { accountName: "contosogen1", auth: "managedIdentity", ...GEN1_LOCATION },
     "adls-migration:migration": migration(pattern === "dual-pipeline" ? { ingest: { filesystem: "raw", path: "landing" }, ...extra } : extra),
   });
 }
@@ -177,7 +181,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     const plan = await planPattern("incremental");
     const ls = Object.fromEntries(ofType(plan, "azure-native:datafactory:LinkedService").map((r) => [r.inputs.linkedServiceName, r.inputs.properties]));
     expect(ls).toEqual({
-      Gen1Store: { type: "AzureDataLakeStore", description: expect.any(String), dataLakeStoreUri: "https://contosogen1.azuredatalakestore.net/webhdfs/v1" },
+      Gen1Store: { type: "AzureDataLakeStore", description: expect.any(String), dataLakeStoreUri: "https://contosogen1.azuredatalakestore.net/webhdfs/v1", ...GEN1_LOCATION },
       Gen2Store: { type: "AzureBlobFS", description: expect.any(String), url: `https://${String(plan.outputs.accountName)}.dfs.core.windows.net/` },
     });
     const factory = one(plan, "azure-native:datafactory:Factory");
@@ -251,11 +255,28 @@ describe("migration config errors name the key", () => {
     ],
     [
       "a frequency tumbling windows do not have",
-      { "adls-migration:pattern": "bidirectional-sync", "adls-migration:migration": migration({ schedule: { ...SCHEDULE, frequency: "Week" } }) },
+      {
+        "adls-migration:pattern": "bidirectional-sync",
+        "adls-migration:source": { accountName: "contosogen1", ...GEN1_LOCATION },
+        "adls-migration:migration": migration({ schedule: { ...SCHEDULE, frequency: "Week" } }),
+      },
       'adls-migration:migration.schedule.frequency: "Week" is not available for the tumbling window trigger of pattern bidirectional-sync; one of Minute, Hour, Month',
     ],
     ["a trigger pattern without schedule", { "adls-migration:migration": { folders: FOLDERS } }, "adls-migration:migration.schedule: is required for pattern incremental"],
-    ["dual-pipeline without ingest", { "adls-migration:pattern": "dual-pipeline" }, "adls-migration:migration.ingest: is required for pattern dual-pipeline"],
+    [
+      "dual-pipeline without ingest",
+      { "adls-migration:pattern": "dual-pipeline", "adls-migration:source": { accountName: "contosogen1", ...GEN1_LOCATION } },
+      "adls-migration:migration.ingest: is required for pattern dual-pipeline",
+    ],
+    [
+      "a Gen1 sink without the Gen1 account's subscription",
+      {
+        "adls-migration:pattern": "bidirectional-sync",
+        "adls-migration:source": { accountName: "contosogen1", resourceGroupName: "contoso-gen1" },
+        "adls-migration:migration": migration(),
+      },
+      "adls-migration:source.subscriptionId: is required when pattern bidirectional-sync writes to Gen1",
+    ],
     ["a relative Gen1 path", { "adls-migration:migration": migration({ folders: [{ source: "raw", filesystem: "raw", target: "x" }] }) }, 'adls-migration:migration.folders[0].source: "raw" is not valid'],
     ["an unknown auth", { "adls-migration:source": { accountName: "contosogen1", auth: "key" } }, 'adls-migration:source.auth: "key" is not one of managedIdentity, servicePrincipal'],
     [

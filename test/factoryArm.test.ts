@@ -167,7 +167,14 @@ describe.each(STACKS)("stack %s: every ADF object as the ARM body the SDK sends"
         secretName: expect.any(String),
       });
     } else {
-      expect(ls.Gen1Store.typeProperties).toEqual({ dataLakeStoreUri: expect.any(String) });
+      // No credential properties: the factory's own identity signs in.
+      const { dataLakeStoreUri, subscriptionId: _s, resourceGroupName: _g, ...credentials } = ls.Gen1Store.typeProperties;
+      expect({ dataLakeStoreUri, credentials }).toEqual({ dataLakeStoreUri: expect.any(String), credentials: {} });
+    }
+    // Gen1 as a copy sink needs the account's subscription and resource group.
+    const writesGen1 = (plan.outputs.pipelines as string[]).some((p) => p === "ingest-dual" || p === "sync-gen2-to-gen1");
+    if (writesGen1) {
+      expect(ls.Gen1Store.typeProperties).toMatchObject({ subscriptionId: expect.stringMatching(/^[0-9a-f-]{36}$/), resourceGroupName: expect.any(String) });
     }
     const everything = JSON.stringify(sent.map((s) => s.request.body));
     expect(everything).not.toMatch(/accountKey|sasToken|SecureString|encryptedCredential/);

@@ -201,6 +201,7 @@ describe("npm run stack-matrix", () => {
         "adls-migration:environment": environment,
         "adls-migration:pattern": pattern,
         "adls-migration:migration": migration,
+        "adls-migration:source": { accountName: "contosogen1", subscriptionId: "22222222-3333-4444-5555-666666666666", resourceGroupName: "contoso-gen1" },
       };
       writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     }

@@ -71,6 +71,16 @@ export const stackConfigSchema = z
       }
     });
     for (const issue of migrationCrossChecks(c)) ctx.addIssue({ code: "custom", ...issue });
+    const writesGen1 = c.pattern === "dual-pipeline" || (c.pattern === "bidirectional-sync" && c.migration.folders.some((f) => f.writer === "gen2"));
+    for (const key of ["subscriptionId", "resourceGroupName"] as const) {
+      if (writesGen1 && c.source[key] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["source", key],
+          message: `is required when pattern ${c.pattern} writes to Gen1: Data Factory needs the Gen1 account's subscription and resource group for a Data Lake Store sink`,
+        });
+      }
+    }
   });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -42,15 +42,28 @@ export const keyVaultSchema = z
   });
 export type KeyVaultConfig = z.infer<typeof keyVaultSchema>;
 
+/**
+ * Where the Gen1 account lives. Data Factory needs both when Gen1 is a copy
+ * *sink* (dual-pipeline, and bidirectional-sync with a Gen2-written folder).
+ */
+const gen1Location = {
+  /** Subscription of the Gen1 account. */
+  subscriptionId: matching(GUID, GUID_RULE).optional(),
+  /** Resource group of the Gen1 account. */
+  resourceGroupName: matching(/^[-\w._()]{1,89}[-\w_()]$/, "an Azure resource group name").optional(),
+};
+
 const managedIdentitySource = z.strictObject({
   /** Gen1 account name: the part before .azuredatalakestore.net. */
   accountName: matching(STORAGE_ACCOUNT_NAME, STORAGE_ACCOUNT_NAME_RULE),
+  ...gen1Location,
   /** The factory's system-assigned identity signs in to Gen1 (grant it ACLs there). */
   auth: z.literal("managedIdentity").default("managedIdentity"),
 });
 
 const servicePrincipalSource = z.strictObject({
   accountName: matching(STORAGE_ACCOUNT_NAME, STORAGE_ACCOUNT_NAME_RULE),
+  ...gen1Location,
   /** A service principal signs in to Gen1; its secret is read from Key Vault at run time. */
   auth: z.literal("servicePrincipal"),
   /** Application (client) id of the service principal. */

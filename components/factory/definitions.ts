@@ -106,6 +106,9 @@ function linkedServices(inp: DefinitionInputs): Named<adf.LinkedServiceUnion>[] 
     type: "AzureDataLakeStore",
     description: `ADLS Gen1 account ${src.accountName}`,
     dataLakeStoreUri: `https://${src.accountName}.azuredatalakestore.net/webhdfs/v1`,
+    // Required by ADF when Gen1 is a copy sink; the config demands them for those patterns.
+    subscriptionId: src.subscriptionId,
+    resourceGroupName: src.resourceGroupName,
   };
   const out: Named<adf.LinkedServiceUnion>[] = [];
   if (src.auth === "servicePrincipal") {
