@@ -81,7 +81,8 @@ export class DataLakeAccount extends pulumi.ComponentResource {
           requireInfrastructureEncryption: true,
           services: {
             blob: { enabled: true, keyType: storage.KeyType.Account },
-            file: { enabled: true, keyType: storage.KeyType.Account },
+            // Block blob (premium) accounts have no file service.
+            file: premium ? undefined : { enabled: true, keyType: storage.KeyType.Account },
           },
         },
         networkRuleSet: {

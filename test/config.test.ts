@@ -100,6 +100,33 @@ describe("stack config", () => {
     expect(problems.every((p) => p.includes("is required"))).toBe(true);
   });
 
+  it("rejects lifecycle tiers the account cannot have", () => {
+    expect(problemsFor({ "adls-migration:lifecycle": { archiveAfterDays: 90 } })).toEqual([
+      'adls-migration:lifecycle.archiveAfterDays: the Archive tier is not available with redundancy "ZRS"; it needs LRS, GRS or RAGRS',
+    ]);
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:lifecycle": { archiveAfterDays: 90 }, "adls-migration:redundancy": "GRS" })).lifecycle).toMatchObject({
+      archiveAfterDays: 90,
+    });
+    expect(
+      problemsFor({ "adls-migration:performance": "premium", "adls-migration:redundancy": "LRS", "adls-migration:lifecycle": { coolAfterDays: 30, deleteAfterDays: 90 } }),
+    ).toEqual(['adls-migration:lifecycle.coolAfterDays: is not available with performance "premium" (no access tiers); only deleteAfterDays is']);
+  });
+
+  it("accepts only UTC for schedule trigger times (they are UTC instants)", () => {
+    const migration = { ...(BASE_CONFIG["adls-migration:migration"] as Record<string, unknown>) };
+    const schedule = { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", timeZone: "W. Europe Standard Time" };
+    expect(problemsFor({ "adls-migration:migration": { ...migration, schedule } })).toEqual([
+      'adls-migration:migration.schedule.timeZone: "W. Europe Standard Time" is not one of UTC',
+    ]);
+  });
+
+  it("rejects a dfs private endpoint without a blob one", () => {
+    const subnetId = "/subscriptions/1/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
+    expect(problemsFor({ "adls-migration:network": { privateEndpoints: { subnetId, services: ["dfs"] } } })).toEqual([
+      expect.stringMatching(/^adls-migration:network\.privateEndpoints\.services: a dfs private endpoint needs a blob one too/),
+    ]);
+  });
+
   it("rejects premium performance with a geo-redundant sku", () => {
     expect(problemsFor({ "adls-migration:performance": "premium", "adls-migration:redundancy": "GRS" })).toEqual([
       expect.stringContaining('adls-migration:redundancy: "GRS" is not available with performance "premium"'),

@@ -36,6 +36,8 @@ describe("DataLakeAccount", () => {
     const account = one(await planWith({ "adls-migration:performance": "premium", "adls-migration:redundancy": "LRS" }), ACCOUNT);
     expect(account.inputs).toMatchObject({ kind: "BlockBlobStorage", sku: { name: "Premium_LRS" }, isHnsEnabled: true });
     expect(account.inputs.accessTier).toBeUndefined();
+    // Block blob accounts have no file service to encrypt.
+    expect((account.inputs.encryption as { services: Record<string, unknown> }).services).toEqual({ blob: { enabled: true, keyType: "Account" } });
   });
 
   it("creates one private container per filesystem and soft delete for blobs and containers", async () => {

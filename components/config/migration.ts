@@ -76,8 +76,11 @@ export const scheduleSchema = z.strictObject({
   retry: z
     .strictObject({ count: integer(0, 100).default(0), intervalInSeconds: integer(30, 86400).default(30) })
     .default({ count: 0, intervalInSeconds: 30 }),
-  /** Schedule trigger only: IANA/Windows time zone of startTime; UTC when absent. */
-  timeZone: z.string().min(1).optional(),
+  /**
+   * Schedule trigger only. Only UTC: ADF wants zone-less local times for any
+   * other zone, while startTime/endTime here are UTC instants ("...Z").
+   */
+  timeZone: oneOf(["UTC"]).optional(),
 });
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 

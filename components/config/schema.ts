@@ -65,6 +65,15 @@ export const stackConfigSchema = z
         message: `"${c.redundancy}" is not available with performance "premium"; premium block blob accounts support LRS, ZRS`,
       });
     }
+    if (c.lifecycle) {
+      // Premium block blob accounts have no access tiers; Archive does not exist on zone-redundant accounts.
+      const tiers = (["coolAfterDays", "coldAfterDays", "archiveAfterDays"] as const).filter((k) => c.lifecycle?.[k] !== undefined);
+      if (c.performance === "premium") {
+        for (const k of tiers) ctx.addIssue({ code: "custom", path: ["lifecycle", k], message: "is not available with performance \"premium\" (no access tiers); only deleteAfterDays is" });
+      } else if (c.lifecycle.archiveAfterDays !== undefined && ["ZRS", "GZRS", "RAGZRS"].includes(c.redundancy)) {
+        ctx.addIssue({ code: "custom", path: ["lifecycle", "archiveAfterDays"], message: `the Archive tier is not available with redundancy "${c.redundancy}"; it needs LRS, GRS or RAGRS` });
+      }
+    }
     c.access.forEach(({ scope }, i) => {
       if (scope.kind === "filesystem" && !c.filesystems.some((fs) => fs.name === scope.name)) {
         ctx.addIssue({ code: "custom", path: ["access", i, "scope"], message: `filesystem "${scope.name}" is not declared under filesystems` });

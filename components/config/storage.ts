@@ -42,7 +42,12 @@ export const networkSchema = z.strictObject({
   privateEndpoints: z
     .strictObject({
       subnetId: matching(SUBNET_ID, "a subnet resource id /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>"),
-      services: z.array(oneOf(PRIVATE_ENDPOINT_SERVICES)).min(1).default(["dfs", "blob"]),
+      services: z
+        .array(oneOf(PRIVATE_ENDPOINT_SERVICES))
+        .min(1)
+        .default(["dfs", "blob"])
+        // Some DFS operations are served by the blob endpoint, so a dfs endpoint alone breaks clients.
+        .refine((s) => !s.includes("dfs") || s.includes("blob"), { error: "a dfs private endpoint needs a blob one too (some Data Lake operations go to the blob endpoint): use [dfs, blob]" }),
       /** Private DNS zone ids keyed by service (privatelink.dfs.core.windows.net, ...), linked through a zone group. */
       privateDnsZoneIds: z.partialRecord(oneOf(PRIVATE_ENDPOINT_SERVICES), z.string().min(1)).default({}),
     })
