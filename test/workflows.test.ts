@@ -29,7 +29,7 @@ function parseWithGitHub(files: string[]): ParseResult[] {
   return JSON.parse(res.stdout) as ParseResult[];
 }
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; id?: string; env?: Record<string, string> };
+type Step = { name?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; id?: string; env?: Record<string, string> };
 type Job = {
   steps?: Step[];
   strategy?: { matrix?: Record<string, unknown> };
@@ -47,8 +47,10 @@ function load(name: string): Workflow {
   return parse(readFileSync(path.join(WORKFLOWS_DIR, name), "utf8")) as Workflow;
 }
 
+/** The step using `action` that runs a Pulumi command (an install-only step has no `command`). */
 function stepUsing(job: Job, action: string): Step | undefined {
-  return job.steps?.find((s) => s.uses?.startsWith(`${action}@`));
+  const steps = job.steps?.filter((s) => s.uses?.startsWith(`${action}@`)) ?? [];
+  return steps.find((s) => s.with?.command !== undefined) ?? steps[0];
 }
 
 describe("GitHub workflows", () => {
@@ -129,6 +131,12 @@ describe("GitHub workflows", () => {
     expect(reusable.environment).toBe("${{ inputs.environment }}");
     expect(reusable.strategy?.matrix).toEqual({ stack: "${{ fromJSON(inputs.stacks) }}" });
     expect(stepUsing(reusable, "pulumi/actions")?.with).toMatchObject({ command: "up", policyPacks: "policy" });
+    // Started triggers block updates: the deploy stops them before `up` and starts them after, even after a failed up.
+    const names = (reusable.steps ?? []).map((st) => st.name ?? st.uses ?? "");
+    expect(names.indexOf("Stop the Data Factory triggers")).toBeLessThan(names.indexOf("Pulumi up"));
+    expect(names.indexOf("Start the Data Factory triggers")).toBeGreaterThan(names.indexOf("Pulumi up"));
+    const start = (reusable.steps ?? []).find((st) => st.name === "Start the Data Factory triggers");
+    expect(start?.if).toContain("!cancelled()");
   });
 
   it("every job that runs Pulumi holds the stack's concurrency group, logs in to Azure by OIDC and installs the policy pack", () => {
