@@ -336,3 +336,22 @@ describe("acl apply under faults", () => {
     expect(await aclOf("kill", "sales")).toContain(`default:group:${READERS}:r-x`);
   });
 });
+
+describe("acl apply --resume after failures", () => {
+  it("redoes the failed paths and ends with exit 0 once the cause is fixed", async () => {
+    seed("rsf");
+    server.faults = { failPaths: ["rsf/sales/us/f2.csv"] };
+    const args = target(specFile({ rules: [{ path: "rsf/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--json");
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out).failures).toBe(1);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ failures: 0, failedEntries: [] });
+    expect(await aclOf("rsf", "sales/us/f2.csv")).toContain(`group:${READERS}:r-x`);
+    // The run is complete now: a plain apply starts afresh instead of asking for --resume.
+    expect((await acl(["apply", ...args])).code).toBe(0);
+  });
+});

@@ -144,8 +144,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     : openCheckpoint({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
   if (cp) {
     cp.status = "running";
-    for (const rs of cp.rules) for (const u of rs.units ?? []) if (u.state === "failed") Object.assign(u, { state: "pending", token: undefined, failures: 0 });
-    for (const rs of cp.rules) if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
+    if (opts.resume) resetFailures(cp);
   }
   const save = () => {
     if (cp) saveCheckpoint(opts.checkpointFile, cp);
@@ -408,6 +407,23 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       ev.progress?.({ paths: c.changedDirectoriesCount + c.changedFilesCount, failures: c.failedChangesCount });
     } while (unit.token);
     ev.unitDone?.();
+  }
+}
+
+/**
+ * Prepares a resumed checkpoint: every failure it recorded is redone by this
+ * run (subtrees with failed paths from their start), so the failure counters
+ * and list start empty and the final status reflects this run alone.
+ */
+function resetFailures(cp: Checkpoint): void {
+  cp.counters.failures = 0;
+  cp.failedEntries = [];
+  for (const rs of cp.rules) {
+    for (const u of rs.units ?? []) {
+      // A unit interrupted after some failed paths is not "failed" yet, but its failures were just forgotten too.
+      if (u.state === "failed" || (u.failures ?? 0) > 0) Object.assign(u, { state: "pending", token: undefined, failures: 0 });
+    }
+    if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
   }
 }
 
