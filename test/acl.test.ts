@@ -355,3 +355,20 @@ describe("acl apply --resume after failures", () => {
     expect((await acl(["apply", ...args])).code).toBe(0);
   });
 });
+
+describe("acl apply --resume after a failed traverse", () => {
+  it("grants the parent its --x on resume", async () => {
+    seed("trv");
+    server.faults = { failPaths: ["trv/sales"] };
+    const args = target(specFile({ rules: [{ path: "trv/sales/eu", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--json");
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out).failedEntries).toEqual([{ path: "trv/sales", reason: expect.stringContaining("not authorized") }]);
+    expect(await aclOf("trv", "sales")).not.toContain(READERS);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(await aclOf("trv", "sales")).toContain(`group:${READERS}:--x`);
+  });
+});

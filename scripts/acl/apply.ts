@@ -171,12 +171,13 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       // root: independent of each other, so they run together (against a
       // distant account each is a few round trips).
       // A resume keeps the stored plan.
-      const [traversed, plan] = await Promise.all([
-        rule.traverse && !rs.traverseDone ? grantTraverse(rule) : Promise.resolve([]),
+      const [traverse, plan] = await Promise.all([
+        rule.traverse && !rs.traverseDone ? grantTraverse(rule) : Promise.resolve({ changed: [], failed: 0 }),
         rs.units ? undefined : planUnits(rule),
       ]);
-      summary.traversed = traversed;
-      if (rule.traverse) rs.traverseDone = true;
+      summary.traversed = traverse.changed;
+      // A parent that failed keeps the traverse pending, so --resume grants it again.
+      if (rule.traverse && traverse.failed === 0) rs.traverseDone = true;
       if (plan) {
         rs.units = plan.units;
         summary.unchanged = plan.unchanged;
@@ -195,7 +196,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
 
       // 4. Apply the subtrees with bounded concurrency.
       await Promise.all(units.filter((u) => u.state !== "done").map((u) => limit(() => runUnit(rule, u))));
-      rs.state = "done";
+      rs.state = rule.traverse && !rs.traverseDone ? "running" : "done";
       save();
     }
   } catch (err) {
@@ -224,9 +225,11 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   /**
    * --x for the rule's access principals on every parent, each parent read
    * fresh right before its write. Parents are independent of each other, so
-   * they are done in parallel. Returns the parents that changed, top first.
+   * they are done in parallel. Returns the parents that changed (or, failed,
+   * needed to), top first, and how many of them failed.
    */
-  async function grantTraverse(rule: ResolvedRule): Promise<string[]> {
+  async function grantTraverse(rule: ResolvedRule): Promise<{ changed: string[]; failed: number }> {
+    let failed = 0;
     const changed = await Promise.all(
       parentsOf(rule.directory).map((parent) =>
         limit(async () => {
@@ -245,6 +248,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
             ev.progress?.({ paths: 1, failures: 0 });
           } catch (err) {
             if (opts.signal?.aborted) throw err;
+            failed += 1;
             fail(`${rule.filesystem}/${parent}`, errorReason(err));
             ev.progress?.({ paths: 0, failures: 1 });
           }
@@ -252,7 +256,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         }),
       ),
     );
-    return changed.filter((p): p is string => p !== undefined);
+    return { changed: changed.filter((p): p is string => p !== undefined), failed };
   }
 
   async function planUnits(rule: ResolvedRule): Promise<{ units: UnitState[]; unchanged: number }> {
