@@ -372,3 +372,25 @@ describe("acl apply --resume after a failed traverse", () => {
     expect(await aclOf("trv", "sales")).toContain(`group:${READERS}:--x`);
   });
 });
+
+describe("acl apply --resume after a request that kept failing", () => {
+  it("continues a subtree from its recorded token instead of redoing its finished batches", async () => {
+    seed("sus");
+    const args = target(specFile({ rules: [{ path: "sus/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "1", "--json");
+    server.faults = { failAfterBatches: { batches: 3, action: "error" } };
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/retrying after 500/);
+    const checkpoint = JSON.parse(readFileSync(args[args.indexOf("--checkpoint") + 1], "utf8"));
+    expect(checkpoint.rules[0].units.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    const below = await listAll("sus", "sales");
+    for (const p of below) {
+      expect(await aclOf("sus", p.name)).toContain(`group:${READERS}:r-x`);
+      expect([p.name, server.stats.processed.get(`sus/${p.name}`)]).toEqual([p.name, 1]);
+    }
+  });
+});

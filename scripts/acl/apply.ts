@@ -416,8 +416,10 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
 
 /**
  * Prepares a resumed checkpoint: every failure it recorded is redone by this
- * run (subtrees with failed paths from their start), so the failure counters
- * and list start empty and the final status reflects this run alone.
+ * run, so the failure counters and list start empty and the final status
+ * reflects this run alone. A subtree with failed paths starts over (the
+ * service reports no token to go back to them); one whose request failed as
+ * a whole, with no failed path, continues from its recorded token.
  */
 function resetFailures(cp: Checkpoint): void {
   cp.counters.failures = 0;
@@ -425,7 +427,8 @@ function resetFailures(cp: Checkpoint): void {
   for (const rs of cp.rules) {
     for (const u of rs.units ?? []) {
       // A unit interrupted after some failed paths is not "failed" yet, but its failures were just forgotten too.
-      if (u.state === "failed" || (u.failures ?? 0) > 0) Object.assign(u, { state: "pending", token: undefined, failures: 0 });
+      if ((u.failures ?? 0) > 0) Object.assign(u, { state: "pending", token: undefined, failures: 0 });
+      else if (u.state === "failed") u.state = "pending";
     }
     if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
   }
