@@ -394,3 +394,16 @@ describe("acl apply --resume after a request that kept failing", () => {
     }
   });
 });
+
+describe("acl apply: planning under throttling", () => {
+  it("retries a directory listing that answers 503", async () => {
+    seed("lst");
+    server.faults = { failFirst: { operation: "GET listPaths", count: 3, status: 503 } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: "lst/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.err).toMatch(/retrying after 503/);
+    expect(run.code).toBe(0);
+    expect(server.stats.byOperation["GET listPaths"]).toBeGreaterThan(3);
+    server.faults = {};
+    for (const p of await listAll("lst", "sales")) expect(await aclOf("lst", p.name)).toContain(`group:${READERS}:r-x`);
+  });
+});

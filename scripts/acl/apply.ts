@@ -332,13 +332,19 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     const children: { path: string; isDir: boolean }[] = [];
     let files = 0;
     const client = opts.service.getFileSystemClient(fs);
-    for await (const page of client.listPaths({ path: directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
-      for (const p of page.pathItems ?? []) {
+    let continuationToken: string | undefined;
+    do {
+      // Page by page, each a fresh iterator from the last token, so that a throttled page is retried like any other call.
+      const next = await call(() =>
+        client.listPaths({ path: directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ continuationToken, maxPageSize: 5000 }).next(),
+      );
+      if (next.done) break;
+      for (const p of next.value.pathItems ?? []) {
         children.push({ path: p.name!, isDir: p.isDirectory === true });
         if (!p.isDirectory) files += 1;
       }
-      if (files > FANOUT_MAX_FILES) break;
-    }
+      continuationToken = next.value.continuation || undefined;
+    } while (continuationToken && files <= FANOUT_MAX_FILES);
     return { children, files };
   }
 
