@@ -407,3 +407,22 @@ describe("acl apply: planning under throttling", () => {
     for (const p of await listAll("lst", "sales")) expect(await aclOf("lst", p.name)).toContain(`group:${READERS}:r-x`);
   });
 });
+
+describe("acl apply: retryable answers", () => {
+  it.each([408, 502, 504] as const)("retries %i", async (status) => {
+    const fs = `ret${status}`;
+    seed(fs);
+    server.faults = { failFirst: { operation: "GET listPaths", count: 2, status } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: `${fs}/sales`, entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.err).toContain(`retrying after ${status}`);
+    expect(run.code).toBe(0);
+  });
+
+  it("waits as long as Retry-After asks", async () => {
+    seed("rta");
+    server.faults = { failFirst: { operation: "GET listPaths", count: 1, status: 503, retryAfterSeconds: 1 } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: "rta/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/retrying after 503 .* in 1000 ms/);
+  });
+});
