@@ -148,6 +148,14 @@ describe("acl apply: validation before any request", () => {
     expect(server.stats.requests).toBe(0);
   });
 
+  it.each(["constructor", "toString", "__proto__"])("treats a principal named %s as unknown (exit 2), not as an inherited property", async (name) => {
+    const spec = specFile({ rules: [{ path: "raw/sales", entries: [{ group: name, permissions: "r-x" }] }] });
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.err).toContain(`rules[0].entries[0].group: "${name}" is not a known principal`);
+    expect(run.code).toBe(2);
+    expect(server.stats.requests).toBe(0);
+  });
+
   it("rejects default entries on a file and ACLs over 32 entries after the merge, writing nothing", async () => {
     seed("val");
     // 27 named entries already on val/sales: adding 2 more gives 29 named + 4 base = 33.
