@@ -434,3 +434,23 @@ describe("acl apply: retryable answers", () => {
     expect(run.err).toMatch(/retrying after 503 .* in 1000 ms/);
   });
 });
+
+describe("acl apply: the mask", () => {
+  it("re-applies a path whose mask hides the wanted entry instead of reporting no change", async () => {
+    seed("msk");
+    const args = target(specFile({ rules: [{ path: "msk/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }));
+    expect((await acl(["apply", ...args])).code).toBe(0);
+    const sales = sdk.getFileSystemClient("msk").getDirectoryClient("sales");
+    const current = (await sales.getAccessControl()).acl;
+    await sales.setAccessControl(
+      current.map((a) => (a.accessControlType === "mask" ? { ...a, permissions: { read: false, write: false, execute: false } } : a)),
+    );
+    expect(await aclOf("msk", "sales")).toContain("mask::---");
+
+    const again = await acl(["apply", ...args]);
+    expect(again.code).toBe(0);
+    expect(again.out).not.toContain("no change");
+    expect(await aclOf("msk", "sales")).toContain(`group:${READERS}:r-x`);
+    expect(await aclOf("msk", "sales")).toContain("mask::r-x");
+  });
+});
