@@ -43,6 +43,7 @@ interface Flags {
   principals?: string;
   dryRun?: boolean;
   resume?: boolean;
+  full?: boolean;
   checkpoint?: string;
   armEndpoint?: string;
 }
@@ -162,6 +163,7 @@ export const applyStackAcls: Step = {
         concurrency: 16,
         checkpointFile: ctx.flags.checkpoint ?? `.acl-checkpoint-${ctx.stack}.json`,
         resume: ctx.flags.resume ?? false,
+        full: ctx.flags.full ?? false,
         retry: ctx.retry,
         signal: ctx.io.signal,
         events: progress,
@@ -192,6 +194,7 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
     .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
     .option("--checkpoint <file>", "ACL resume state (default: .acl-checkpoint-<stack>.json)")
     .option("--resume", "continue an interrupted ACL run")
+    .option("--full", "ACL step: apply every subtree, also those whose top path already has the entries (after copies, or when unsure)")
     .option("--dry-run", "report what would change; write nothing")
     .option("--arm-endpoint <url>", "Azure Resource Manager endpoint for the trigger step (default: public cloud)")
     .exitOverride()

@@ -454,3 +454,26 @@ describe("acl apply: the mask", () => {
     expect(await aclOf("msk", "sales")).toContain("mask::r-x");
   });
 });
+
+describe("acl apply --full", () => {
+  it("applies every subtree, fixing a path added below an already applied top", async () => {
+    seed("ful");
+    const spec = specFile({ rules: [{ path: "ful/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    const args = target(spec);
+    expect((await acl(["apply", ...args])).code).toBe(0);
+    // As a copy with "preserve ACL" would leave it: a new file without the rule's entries.
+    server.createPath("ful", "sales/eu/2024/late.parquet", { content: Buffer.from("x") });
+    expect(await aclOf("ful", "sales/eu/2024/late.parquet")).not.toContain(READERS);
+
+    const fast = await acl(["apply", ...args]);
+    expect(fast.out).toContain("ful/sales (modify): no change");
+    const diff = await acl(["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile, "--full"]);
+    expect(diff.code).toBe(1);
+    expect(diff.err).toContain("ful/sales/eu: would modify");
+
+    const full = await acl(["apply", ...args, "--full"]);
+    expect(full.code).toBe(0);
+    expect(full.out).not.toContain("no change");
+    expect(await aclOf("ful", "sales/eu/2024/late.parquet")).toContain(`group:${READERS}:r-x`);
+  });
+});

@@ -43,6 +43,12 @@ export interface ApplyOptions {
   /** Not used for dry runs. */
   checkpointFile: string;
   resume: boolean;
+  /**
+   * Apply every subtree, even those whose top path already has the entries
+   * (the default skips them): paths added below since, e.g. by a copy that
+   * preserves ACLs, are only fixed this way.
+   */
+  full?: boolean;
   batchSize?: number;
   retry?: RetryOptions;
   signal?: AbortSignal;
@@ -267,7 +273,8 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       listChildren(rule.filesystem, rule.directory).catch(() => undefined),
     ]);
     if (!root) throw new UsageError(`rules[${rule.index}] (${rule.path}): the path disappeared during the run`);
-    const rootOk = satisfies(root.acl, rule.entries, rule.mode, root.isDir);
+    // --full: plan as if the root lacked the entries, so that every subtree is applied.
+    const rootOk = !opts.full && satisfies(root.acl, rule.entries, rule.mode, root.isDir);
     if (!root.isDir) return rootOk ? { units: [], unchanged: 1 } : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
 
     const { children, files } = listing ?? (await listChildren(rule.filesystem, rule.directory));
@@ -278,7 +285,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     }
     const dirs = new Set(children.filter((c) => c.isDir).map((c) => c.path));
     if (!rootOk) {
-      // The root lacks the entries, so this is a first run: every subtree gets applied
+      // The root lacks the entries (a first run, or --full): every subtree gets applied
       // without checking each one first (applying is idempotent; the checks would only delay it).
       const units: UnitState[] = [{ path: rule.directory, kind: "self", state: "pending" }];
       for (const c of children) units.push({ path: c.path, kind: "tree", state: "pending" });
