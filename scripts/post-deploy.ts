@@ -11,7 +11,7 @@ import { applyAcls } from "./acl/apply";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
-import { Principals, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
+import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
 import { startStackTriggers } from "./factory/triggers";
 import type { ClientOptions } from "./factory/target";
 
@@ -57,6 +57,8 @@ export interface StepContext {
   flags: Flags;
   io: PostDeployIo;
   retry: RetryOptions;
+  /** The stack's `acls` spec resolved against the principals before any step ran; undefined without the key. */
+  acls?: ResolvedRule[];
 }
 
 export interface Step {
@@ -143,15 +145,8 @@ export const startTriggers: Step = {
 export const applyStackAcls: Step = {
   name: "acls",
   async run(ctx) {
-    if (!ctx.config.acls) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
-    let principals: Principals = {};
-    if (ctx.flags.principals) principals = loadPrincipalsFile(ctx.flags.principals);
-    else {
-      const out = await ctx.outputs();
-      if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
-    }
-    const { rules, problems } = resolveSpec(ctx.config.acls, principals);
-    if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
+    const rules = ctx.acls;
+    if (!rules) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
     const { client, accountUrl } = await ctx.service();
     const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
     try {
@@ -179,6 +174,23 @@ export const applyStackAcls: Step = {
     }
   },
 };
+
+/**
+ * The stack's `acls` spec with its principals resolved (no storage request);
+ * throws UsageError listing every unknown name. Undefined without the key.
+ */
+async function resolveStackAcls(config: StackConfig, flags: Flags, outputs: StepContext["outputs"]): Promise<ResolvedRule[] | undefined> {
+  if (!config.acls) return undefined;
+  let principals: Principals = {};
+  if (flags.principals) principals = loadPrincipalsFile(flags.principals);
+  else {
+    const out = await outputs();
+    if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
+  }
+  const { rules, problems } = resolveSpec(config.acls, principals);
+  if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
+  return rules;
+}
 
 /** The post-deploy steps in order. */
 export const STEPS: Step[] = [createFolders, startTriggers, applyStackAcls];
@@ -216,6 +228,8 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
       flags,
       io,
       retry: io.retry ?? DEFAULT_RETRY,
+      // Before step 1: a bad ACL spec must stop the command before it creates or starts anything.
+      acls: await resolveStackAcls(config, flags, outputs),
     };
     let ok = true;
     for (const step of steps) {

@@ -108,6 +108,25 @@ describe("post-deploy", () => {
   });
 });
 
+describe("post-deploy: ACL input is checked first", () => {
+  it("an unknown principal in the stack's acls exits 2 before any folder is created", async () => {
+    server.createFilesystem("early");
+    const file = stackFile(
+      "early",
+      stackConfig([{ name: "early", folders: ["landing"] }], {
+        "adls-migration:acls": { rules: [{ path: "early/landing", entries: [{ group: "dl-nobody", permissions: "r-x" }] }] },
+      }),
+    );
+    server.resetStats();
+    const run = await postDeploy(["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json")]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('adls-migration:acls.rules[0].entries[0].group: "dl-nobody" is not a known principal');
+    expect(run.out).toBe("");
+    expect(server.stats.writes).toBe(0);
+    expect(server.aclOf("early", "landing")).toBeUndefined();
+  });
+});
+
 describe("post-deploy --full", () => {
   it("applies the ACLs to a path added after the last run", async () => {
     server.createFilesystem("fullpd");
