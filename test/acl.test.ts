@@ -477,3 +477,32 @@ describe("acl apply --full", () => {
     expect(await aclOf("ful", "sales/eu/2024/late.parquet")).toContain(`group:${READERS}:r-x`);
   });
 });
+
+describe("acl apply: mode set", () => {
+  it("warns on stderr, dry run included, that files below get the rule root's base permissions", async () => {
+    seed("setw");
+    server.createPath("setw", "sales/secret.key", { content: Buffer.from("x"), mode: 0o600 });
+    const spec = specFile({ rules: [{ path: "setw/sales", mode: "set", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    const warning = "warning: setw/sales (mode set): every path below it, files included, gets the owner/group/other permissions of setw/sales (user::rwx,group::r-x,other::---) plus the rule's entries";
+
+    const dry = await acl(["apply", ...target(spec, "--dry-run")]);
+    expect(dry.code).toBe(0);
+    expect(dry.err).toContain(warning);
+    expect(server.stats.writes).toBe(0);
+
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(warning);
+    // What the warning says: the 600 file now has its directory's group:: and the rule's entry.
+    expect(await aclOf("setw", "sales/secret.key")).toBe(`user::rwx,group::r-x,group:${READERS}:r-x,mask::r-x,other::---`);
+
+    const modify = await acl(["apply", ...target(specFile({ rules: [{ path: "setw/sales", entries: [{ group: "dl-writers", permissions: "r--" }] }] }))]);
+    expect(modify.code).toBe(0);
+    expect(modify.err).not.toContain("warning:");
+
+    const file = await acl(["apply", ...target(specFile({ rules: [{ path: "setw/top.txt", mode: "set", traverse: false, entries: [{ group: "dl-readers", permissions: "r--" }] }] }))]);
+    expect(file.code).toBe(0);
+    expect(file.err).not.toContain("warning:");
+    expect(await aclOf("setw", "top.txt")).toContain(`group:${READERS}:r--`);
+  });
+});

@@ -32,6 +32,8 @@ export interface ApplyEvents {
   retry?(reason: string, delayMs: number): void;
   /** Human-readable plan lines (dry run) and notes. */
   note?(line: string): void;
+  /** Something the user should know before the rule is applied (dry runs included). */
+  warn?(line: string): void;
 }
 
 export interface ApplyOptions {
@@ -193,6 +195,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       summary.subtrees = units.length;
       summary.changed = summary.traversed.length > 0 || units.length > 0;
       save();
+      if (rule.mode === "set" && units.some((u) => u.state !== "done")) await warnSet(rule);
       ev.ruleStart?.(rule, units.filter((u) => u.state !== "done").length);
       if (opts.dryRun) {
         for (const u of units) ev.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
@@ -332,6 +335,28 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       ),
     );
     return [...kept, ...split.flat()];
+  }
+
+  /**
+   * A set rule sends one ACL, the rule root's base entries plus the rule's
+   * entries, to every path below, so files lose their own owner/group/other
+   * permissions: say so when there are files below (one listing page is
+   * looked at; a tree larger than that is assumed to hold files).
+   */
+  async function warnSet(rule: ResolvedRule): Promise<void> {
+    const root = await readPath(rule.filesystem, rule.directory);
+    if (!root?.isDir) return;
+    const client = opts.service.getFileSystemClient(rule.filesystem);
+    const page = await call(() =>
+      client.listPaths({ path: rule.directory || undefined, recursive: true, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 }).next(),
+    );
+    if (page.done) return;
+    const files = (page.value.pathItems ?? []).some((p) => !p.isDirectory) || Boolean(page.value.continuation);
+    if (!files) return;
+    const base = formatAces(root.acl.filter((a) => a.scope === "access" && a.id === "" && a.type !== "mask"));
+    ev.warn?.(
+      `${rule.path} (mode set): every path below it, files included, gets the owner/group/other permissions of ${rule.path} (${base}) plus the rule's entries; a file readable only by its owner becomes readable like this directory. Use mode: modify to keep each path's own permissions.`,
+    );
   }
 
   /** Direct children of a directory; stops early once it has more than FANOUT_MAX_FILES files (the caller then keeps it whole). */
