@@ -46,6 +46,7 @@ interface ApplyFlags extends CommonFlags {
   batchSize: number;
   checkpoint: string;
   resume?: boolean;
+  full?: boolean;
 }
 
 function parseConcurrency(v: string): number {
@@ -81,7 +82,8 @@ export async function aclMain(argv: string[], io: CliIo): Promise<number> {
     const cmd = targetOptions(program.command(name).description(description))
       .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
       .addOption(new Option("--concurrency <n>", "subtrees applied in parallel (1-64)").default(16).argParser(parseConcurrency))
-      .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize));
+      .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
+      .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
     if (!dryRunOnly) {
       cmd
         .option("--dry-run", "read and report what would change; write nothing")
@@ -150,6 +152,7 @@ async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<
       batchSize: flags.batchSize,
       checkpointFile: flags.checkpoint,
       resume: flags.resume ?? false,
+      full: flags.full ?? false,
       retry: io.retry ?? DEFAULT_RETRY,
       signal: io.signal,
       events: progress,

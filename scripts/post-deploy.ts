@@ -11,7 +11,7 @@ import { applyAcls } from "./acl/apply";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
-import { Principals, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
+import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
 import { startStackTriggers } from "./factory/triggers";
 import type { ClientOptions } from "./factory/target";
 
@@ -43,6 +43,7 @@ interface Flags {
   principals?: string;
   dryRun?: boolean;
   resume?: boolean;
+  full?: boolean;
   checkpoint?: string;
   armEndpoint?: string;
 }
@@ -56,6 +57,8 @@ export interface StepContext {
   flags: Flags;
   io: PostDeployIo;
   retry: RetryOptions;
+  /** The stack's `acls` spec resolved against the principals before any step ran; undefined without the key. */
+  acls?: ResolvedRule[];
 }
 
 export interface Step {
@@ -142,15 +145,8 @@ export const startTriggers: Step = {
 export const applyStackAcls: Step = {
   name: "acls",
   async run(ctx) {
-    if (!ctx.config.acls) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
-    let principals: Principals = {};
-    if (ctx.flags.principals) principals = loadPrincipalsFile(ctx.flags.principals);
-    else {
-      const out = await ctx.outputs();
-      if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
-    }
-    const { rules, problems } = resolveSpec(ctx.config.acls, principals);
-    if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
+    const rules = ctx.acls;
+    if (!rules) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
     const { client, accountUrl } = await ctx.service();
     const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
     try {
@@ -162,6 +158,7 @@ export const applyStackAcls: Step = {
         concurrency: 16,
         checkpointFile: ctx.flags.checkpoint ?? `.acl-checkpoint-${ctx.stack}.json`,
         resume: ctx.flags.resume ?? false,
+        full: ctx.flags.full ?? false,
         retry: ctx.retry,
         signal: ctx.io.signal,
         events: progress,
@@ -178,6 +175,23 @@ export const applyStackAcls: Step = {
   },
 };
 
+/**
+ * The stack's `acls` spec with its principals resolved (no storage request);
+ * throws UsageError listing every unknown name. Undefined without the key.
+ */
+async function resolveStackAcls(config: StackConfig, flags: Flags, outputs: StepContext["outputs"]): Promise<ResolvedRule[] | undefined> {
+  if (!config.acls) return undefined;
+  let principals: Principals = {};
+  if (flags.principals) principals = loadPrincipalsFile(flags.principals);
+  else {
+    const out = await outputs();
+    if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
+  }
+  const { rules, problems } = resolveSpec(config.acls, principals);
+  if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
+  return rules;
+}
+
 /** The post-deploy steps in order. */
 export const STEPS: Step[] = [createFolders, startTriggers, applyStackAcls];
 
@@ -192,6 +206,7 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
     .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
     .option("--checkpoint <file>", "ACL resume state (default: .acl-checkpoint-<stack>.json)")
     .option("--resume", "continue an interrupted ACL run")
+    .option("--full", "ACL step: apply every subtree, also those whose top path already has the entries (after copies, or when unsure)")
     .option("--dry-run", "report what would change; write nothing")
     .option("--arm-endpoint <url>", "Azure Resource Manager endpoint for the trigger step (default: public cloud)")
     .exitOverride()
@@ -213,6 +228,8 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
       flags,
       io,
       retry: io.retry ?? DEFAULT_RETRY,
+      // Before step 1: a bad ACL spec must stop the command before it creates or starts anything.
+      acls: await resolveStackAcls(config, flags, outputs),
     };
     let ok = true;
     for (const step of steps) {

@@ -148,6 +148,14 @@ describe("acl apply: validation before any request", () => {
     expect(server.stats.requests).toBe(0);
   });
 
+  it.each(["constructor", "toString", "__proto__"])("treats a principal named %s as unknown (exit 2), not as an inherited property", async (name) => {
+    const spec = specFile({ rules: [{ path: "raw/sales", entries: [{ group: name, permissions: "r-x" }] }] });
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.err).toContain(`rules[0].entries[0].group: "${name}" is not a known principal`);
+    expect(run.code).toBe(2);
+    expect(server.stats.requests).toBe(0);
+  });
+
   it("rejects default entries on a file and ACLs over 32 entries after the merge, writing nothing", async () => {
     seed("val");
     // 27 named entries already on val/sales: adding 2 more gives 29 named + 4 base = 33.
@@ -334,5 +342,167 @@ describe("acl apply under faults", () => {
     }
     expect(server.stats.processed.size).toBe(below.length);
     expect(await aclOf("kill", "sales")).toContain(`default:group:${READERS}:r-x`);
+  });
+});
+
+describe("acl apply --resume after failures", () => {
+  it("redoes the failed paths and ends with exit 0 once the cause is fixed", async () => {
+    seed("rsf");
+    server.faults = { failPaths: ["rsf/sales/us/f2.csv"] };
+    const args = target(specFile({ rules: [{ path: "rsf/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--json");
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out).failures).toBe(1);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ failures: 0, failedEntries: [] });
+    expect(await aclOf("rsf", "sales/us/f2.csv")).toContain(`group:${READERS}:r-x`);
+    // The run is complete now: a plain apply starts afresh instead of asking for --resume.
+    expect((await acl(["apply", ...args])).code).toBe(0);
+  });
+});
+
+describe("acl apply --resume after a failed traverse", () => {
+  it("grants the parent its --x on resume", async () => {
+    seed("trv");
+    server.faults = { failPaths: ["trv/sales"] };
+    const args = target(specFile({ rules: [{ path: "trv/sales/eu", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--json");
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out).failedEntries).toEqual([{ path: "trv/sales", reason: expect.stringContaining("not authorized") }]);
+    expect(await aclOf("trv", "sales")).not.toContain(READERS);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    expect(await aclOf("trv", "sales")).toContain(`group:${READERS}:--x`);
+  });
+});
+
+describe("acl apply --resume after a request that kept failing", () => {
+  it("continues a subtree from its recorded token instead of redoing its finished batches", async () => {
+    seed("sus");
+    const args = target(specFile({ rules: [{ path: "sus/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "1", "--json");
+    server.faults = { failAfterBatches: { batches: 3, action: "error" } };
+    const first = await acl(["apply", ...args]);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/retrying after 500/);
+    const checkpoint = JSON.parse(readFileSync(args[args.indexOf("--checkpoint") + 1], "utf8"));
+    expect(checkpoint.rules[0].units.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.code).toBe(0);
+    const below = await listAll("sus", "sales");
+    for (const p of below) {
+      expect(await aclOf("sus", p.name)).toContain(`group:${READERS}:r-x`);
+      expect([p.name, server.stats.processed.get(`sus/${p.name}`)]).toEqual([p.name, 1]);
+    }
+  });
+});
+
+describe("acl apply: planning under throttling", () => {
+  it("retries a directory listing that answers 503", async () => {
+    seed("lst");
+    server.faults = { failFirst: { operation: "GET listPaths", count: 3, status: 503 } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: "lst/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.err).toMatch(/retrying after 503/);
+    expect(run.code).toBe(0);
+    expect(server.stats.byOperation["GET listPaths"]).toBeGreaterThan(3);
+    server.faults = {};
+    for (const p of await listAll("lst", "sales")) expect(await aclOf("lst", p.name)).toContain(`group:${READERS}:r-x`);
+  });
+});
+
+describe("acl apply: retryable answers", () => {
+  it.each([408, 502, 504] as const)("retries %i", async (status) => {
+    const fs = `ret${status}`;
+    seed(fs);
+    server.faults = { failFirst: { operation: "GET listPaths", count: 2, status } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: `${fs}/sales`, entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.err).toContain(`retrying after ${status}`);
+    expect(run.code).toBe(0);
+  });
+
+  it("waits as long as Retry-After asks", async () => {
+    seed("rta");
+    server.faults = { failFirst: { operation: "GET listPaths", count: 1, status: 503, retryAfterSeconds: 1 } };
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: "rta/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/retrying after 503 .* in 1000 ms/);
+  });
+});
+
+describe("acl apply: the mask", () => {
+  it("re-applies a path whose mask hides the wanted entry instead of reporting no change", async () => {
+    seed("msk");
+    const args = target(specFile({ rules: [{ path: "msk/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }));
+    expect((await acl(["apply", ...args])).code).toBe(0);
+    const sales = sdk.getFileSystemClient("msk").getDirectoryClient("sales");
+    const current = (await sales.getAccessControl()).acl;
+    await sales.setAccessControl(
+      current.map((a) => (a.accessControlType === "mask" ? { ...a, permissions: { read: false, write: false, execute: false } } : a)),
+    );
+    expect(await aclOf("msk", "sales")).toContain("mask::---");
+
+    const again = await acl(["apply", ...args]);
+    expect(again.code).toBe(0);
+    expect(again.out).not.toContain("no change");
+    expect(await aclOf("msk", "sales")).toContain(`group:${READERS}:r-x`);
+    expect(await aclOf("msk", "sales")).toContain("mask::r-x");
+  });
+});
+
+describe("acl apply --full", () => {
+  it("applies every subtree, fixing a path added below an already applied top", async () => {
+    seed("ful");
+    const spec = specFile({ rules: [{ path: "ful/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    const args = target(spec);
+    expect((await acl(["apply", ...args])).code).toBe(0);
+    // As a copy with "preserve ACL" would leave it: a new file without the rule's entries.
+    server.createPath("ful", "sales/eu/2024/late.parquet", { content: Buffer.from("x") });
+    expect(await aclOf("ful", "sales/eu/2024/late.parquet")).not.toContain(READERS);
+
+    const fast = await acl(["apply", ...args]);
+    expect(fast.out).toContain("ful/sales (modify): no change");
+    const diff = await acl(["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile, "--full"]);
+    expect(diff.code).toBe(1);
+    expect(diff.err).toContain("ful/sales/eu: would modify");
+
+    const full = await acl(["apply", ...args, "--full"]);
+    expect(full.code).toBe(0);
+    expect(full.out).not.toContain("no change");
+    expect(await aclOf("ful", "sales/eu/2024/late.parquet")).toContain(`group:${READERS}:r-x`);
+  });
+});
+
+describe("acl apply: mode set", () => {
+  it("warns on stderr, dry run included, that files below get the rule root's base permissions", async () => {
+    seed("setw");
+    server.createPath("setw", "sales/secret.key", { content: Buffer.from("x"), mode: 0o600 });
+    const spec = specFile({ rules: [{ path: "setw/sales", mode: "set", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    const warning = "warning: setw/sales (mode set): every path below it, files included, gets the owner/group/other permissions of setw/sales (user::rwx,group::r-x,other::---) plus the rule's entries";
+
+    const dry = await acl(["apply", ...target(spec, "--dry-run")]);
+    expect(dry.code).toBe(0);
+    expect(dry.err).toContain(warning);
+    expect(server.stats.writes).toBe(0);
+
+    const run = await acl(["apply", ...target(spec)]);
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(warning);
+    // What the warning says: the 600 file now has its directory's group:: and the rule's entry.
+    expect(await aclOf("setw", "sales/secret.key")).toBe(`user::rwx,group::r-x,group:${READERS}:r-x,mask::r-x,other::---`);
+
+    const modify = await acl(["apply", ...target(specFile({ rules: [{ path: "setw/sales", entries: [{ group: "dl-writers", permissions: "r--" }] }] }))]);
+    expect(modify.code).toBe(0);
+    expect(modify.err).not.toContain("warning:");
+
+    const file = await acl(["apply", ...target(specFile({ rules: [{ path: "setw/top.txt", mode: "set", traverse: false, entries: [{ group: "dl-readers", permissions: "r--" }] }] }))]);
+    expect(file.code).toBe(0);
+    expect(file.err).not.toContain("warning:");
+    expect(await aclOf("setw", "top.txt")).toContain(`group:${READERS}:r--`);
   });
 });

@@ -108,6 +108,50 @@ describe("post-deploy", () => {
   });
 });
 
+describe("post-deploy: ACL input is checked first", () => {
+  it("an unknown principal in the stack's acls exits 2 before any folder is created", async () => {
+    server.createFilesystem("early");
+    const file = stackFile(
+      "early",
+      stackConfig([{ name: "early", folders: ["landing"] }], {
+        "adls-migration:acls": { rules: [{ path: "early/landing", entries: [{ group: "dl-nobody", permissions: "r-x" }] }] },
+      }),
+    );
+    server.resetStats();
+    const run = await postDeploy(["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json")]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('adls-migration:acls.rules[0].entries[0].group: "dl-nobody" is not a known principal');
+    expect(run.out).toBe("");
+    expect(server.stats.writes).toBe(0);
+    expect(server.aclOf("early", "landing")).toBeUndefined();
+  });
+});
+
+describe("post-deploy --full", () => {
+  it("applies the ACLs to a path added after the last run", async () => {
+    server.createFilesystem("fullpd");
+    server.createPath("fullpd", "landing/day1/early.csv", { content: Buffer.from("x") });
+    const file = stackFile(
+      "fullpd",
+      stackConfig([{ name: "fullpd", folders: ["landing"] }], {
+        "adls-migration:acls": { rules: [{ path: "fullpd/landing", entries: [{ group: "dl-readers", permissions: "r-x" }] }] },
+      }),
+    );
+    const args = ["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json"), "--checkpoint", path.join(dir, "cp-full.json")];
+    expect((await postDeploy(args)).code).toBe(0);
+    server.createPath("fullpd", "landing/day1/late.csv", { content: Buffer.from("x") });
+    const sdk = new DataLakeServiceClient(server.url, new StorageSharedKeyCredential(server.accountName, server.accountKey));
+    const late = sdk.getFileSystemClient("fullpd").getFileClient("landing/day1/late.csv");
+    expect((await late.getAccessControl()).acl.some((a) => a.entityId === READERS)).toBe(false);
+
+    expect((await postDeploy(args)).out).toContain("ok   acls: no change");
+    const full = await postDeploy([...args, "--full"]);
+    expect(full.code).toBe(0);
+    expect(full.out).toMatch(/ok {3}acls: applied 1 rule\(s\)/);
+    expect((await late.getAccessControl()).acl.some((a) => a.entityId === READERS)).toBe(true);
+  });
+});
+
 describe("post-deploy trigger step", () => {
   const SUB = "11111111-2222-3333-4444-555555555555";
   const FACTORY = "contoso-dev-migration-abc123";

@@ -61,7 +61,13 @@ export const aclRuleSchema = z.strictObject({
       },
       { error: (i) => `${JSON.stringify(i.input)} is not valid: ${ACL_PATH_RULE}` },
     ),
-  /** modify merges the entries into each path's ACL; set replaces each path's named entries with them. */
+  /**
+   * modify merges the entries into each path's ACL, keeping its own base
+   * (user::, group::, other::) permissions. set replaces the whole ACL of
+   * every path below, files included, with the rule root's base permissions
+   * plus exactly these entries (one ACL is sent for the entire tree), so a
+   * 600 file under a 750 directory ends up 750 plus the entries.
+   */
   mode: oneOf(ACL_MODES).default("modify"),
   entries: z.array(aclEntrySchema).min(1, { error: "is empty: a rule needs at least one entry" }),
   /** Grant --x to the access entries' principals on every parent up to the filesystem root. */

@@ -113,18 +113,25 @@ function namedMap(aces: Ace[], scope: Ace["scope"]): Map<string, string> {
   return new Map(aces.filter((a) => a.scope === scope && isNamed(a)).map((a) => [`${a.type}:${a.id}`, a.perms]));
 }
 
+function andPerms(a: string, b: string): string {
+  return `${a[0] === "r" && b[0] === "r" ? "r" : "-"}${a[1] === "w" && b[1] === "w" ? "w" : "-"}${a[2] === "x" && b[2] === "x" ? "x" : "-"}`;
+}
+
 /**
  * Whether a path already carries what the rule wants: for modify, every
  * wanted entry with exactly its permissions; for set, exactly the wanted
- * named entries. Files are compared on access entries only.
+ * named entries. The scope's mask must not hide any wanted permission (a
+ * named entry grants only what the mask also allows), else applying the rule
+ * recalculates it. Files are compared on access entries only.
  */
 export function satisfies(current: Ace[], wanted: Ace[], mode: "modify" | "set", isDir: boolean): boolean {
   const scopes: Ace["scope"][] = isDir ? ["access", "default"] : ["access"];
   return scopes.every((scope) => {
     const have = namedMap(current, scope);
     const want = namedMap(wanted, scope);
+    const mask = current.find((a) => a.scope === scope && a.type === "mask")?.perms;
     if (mode === "set" && have.size !== want.size) return false;
-    return [...want].every(([k, p]) => have.get(k) === p);
+    return [...want].every(([k, p]) => have.get(k) === p && (mask === undefined || andPerms(p, mask) === p));
   });
 }
 

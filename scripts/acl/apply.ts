@@ -32,6 +32,8 @@ export interface ApplyEvents {
   retry?(reason: string, delayMs: number): void;
   /** Human-readable plan lines (dry run) and notes. */
   note?(line: string): void;
+  /** Something the user should know before the rule is applied (dry runs included). */
+  warn?(line: string): void;
 }
 
 export interface ApplyOptions {
@@ -43,6 +45,12 @@ export interface ApplyOptions {
   /** Not used for dry runs. */
   checkpointFile: string;
   resume: boolean;
+  /**
+   * Apply every subtree, even those whose top path already has the entries
+   * (the default skips them): paths added below since, e.g. by a copy that
+   * preserves ACLs, are only fixed this way.
+   */
+  full?: boolean;
   batchSize?: number;
   retry?: RetryOptions;
   signal?: AbortSignal;
@@ -144,8 +152,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     : openCheckpoint({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
   if (cp) {
     cp.status = "running";
-    for (const rs of cp.rules) for (const u of rs.units ?? []) if (u.state === "failed") Object.assign(u, { state: "pending", token: undefined, failures: 0 });
-    for (const rs of cp.rules) if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
+    if (opts.resume) resetFailures(cp);
   }
   const save = () => {
     if (cp) saveCheckpoint(opts.checkpointFile, cp);
@@ -172,12 +179,13 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       // root: independent of each other, so they run together (against a
       // distant account each is a few round trips).
       // A resume keeps the stored plan.
-      const [traversed, plan] = await Promise.all([
-        rule.traverse && !rs.traverseDone ? grantTraverse(rule) : Promise.resolve([]),
+      const [traverse, plan] = await Promise.all([
+        rule.traverse && !rs.traverseDone ? grantTraverse(rule) : Promise.resolve({ changed: [], failed: 0 }),
         rs.units ? undefined : planUnits(rule),
       ]);
-      summary.traversed = traversed;
-      if (rule.traverse) rs.traverseDone = true;
+      summary.traversed = traverse.changed;
+      // A parent that failed keeps the traverse pending, so --resume grants it again.
+      if (rule.traverse && traverse.failed === 0) rs.traverseDone = true;
       if (plan) {
         rs.units = plan.units;
         summary.unchanged = plan.unchanged;
@@ -187,6 +195,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       summary.subtrees = units.length;
       summary.changed = summary.traversed.length > 0 || units.length > 0;
       save();
+      if (rule.mode === "set" && units.some((u) => u.state !== "done")) await warnSet(rule);
       ev.ruleStart?.(rule, units.filter((u) => u.state !== "done").length);
       if (opts.dryRun) {
         for (const u of units) ev.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
@@ -196,7 +205,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
 
       // 4. Apply the subtrees with bounded concurrency.
       await Promise.all(units.filter((u) => u.state !== "done").map((u) => limit(() => runUnit(rule, u))));
-      rs.state = "done";
+      rs.state = rule.traverse && !rs.traverseDone ? "running" : "done";
       save();
     }
   } catch (err) {
@@ -225,9 +234,11 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   /**
    * --x for the rule's access principals on every parent, each parent read
    * fresh right before its write. Parents are independent of each other, so
-   * they are done in parallel. Returns the parents that changed, top first.
+   * they are done in parallel. Returns the parents that changed (or, failed,
+   * needed to), top first, and how many of them failed.
    */
-  async function grantTraverse(rule: ResolvedRule): Promise<string[]> {
+  async function grantTraverse(rule: ResolvedRule): Promise<{ changed: string[]; failed: number }> {
+    let failed = 0;
     const changed = await Promise.all(
       parentsOf(rule.directory).map((parent) =>
         limit(async () => {
@@ -246,6 +257,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
             ev.progress?.({ paths: 1, failures: 0 });
           } catch (err) {
             if (opts.signal?.aborted) throw err;
+            failed += 1;
             fail(`${rule.filesystem}/${parent}`, errorReason(err));
             ev.progress?.({ paths: 0, failures: 1 });
           }
@@ -253,7 +265,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         }),
       ),
     );
-    return changed.filter((p): p is string => p !== undefined);
+    return { changed: changed.filter((p): p is string => p !== undefined), failed };
   }
 
   async function planUnits(rule: ResolvedRule): Promise<{ units: UnitState[]; unchanged: number }> {
@@ -264,7 +276,8 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       listChildren(rule.filesystem, rule.directory).catch(() => undefined),
     ]);
     if (!root) throw new UsageError(`rules[${rule.index}] (${rule.path}): the path disappeared during the run`);
-    const rootOk = satisfies(root.acl, rule.entries, rule.mode, root.isDir);
+    // --full: plan as if the root lacked the entries, so that every subtree is applied.
+    const rootOk = !opts.full && satisfies(root.acl, rule.entries, rule.mode, root.isDir);
     if (!root.isDir) return rootOk ? { units: [], unchanged: 1 } : { units: [{ path: rule.directory, kind: "tree", state: "pending" }], unchanged: 0 };
 
     const { children, files } = listing ?? (await listChildren(rule.filesystem, rule.directory));
@@ -275,7 +288,7 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     }
     const dirs = new Set(children.filter((c) => c.isDir).map((c) => c.path));
     if (!rootOk) {
-      // The root lacks the entries, so this is a first run: every subtree gets applied
+      // The root lacks the entries (a first run, or --full): every subtree gets applied
       // without checking each one first (applying is idempotent; the checks would only delay it).
       const units: UnitState[] = [{ path: rule.directory, kind: "self", state: "pending" }];
       for (const c of children) units.push({ path: c.path, kind: "tree", state: "pending" });
@@ -324,18 +337,46 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     return [...kept, ...split.flat()];
   }
 
+  /**
+   * A set rule sends one ACL, the rule root's base entries plus the rule's
+   * entries, to every path below, so files lose their own owner/group/other
+   * permissions: say so when there are files below (one listing page is
+   * looked at; a tree larger than that is assumed to hold files).
+   */
+  async function warnSet(rule: ResolvedRule): Promise<void> {
+    const root = await readPath(rule.filesystem, rule.directory);
+    if (!root?.isDir) return;
+    const client = opts.service.getFileSystemClient(rule.filesystem);
+    const page = await call(() =>
+      client.listPaths({ path: rule.directory || undefined, recursive: true, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 }).next(),
+    );
+    if (page.done) return;
+    const files = (page.value.pathItems ?? []).some((p) => !p.isDirectory) || Boolean(page.value.continuation);
+    if (!files) return;
+    const base = formatAces(root.acl.filter((a) => a.scope === "access" && a.id === "" && a.type !== "mask"));
+    ev.warn?.(
+      `${rule.path} (mode set): every path below it, files included, gets the owner/group/other permissions of ${rule.path} (${base}) plus the rule's entries; a file readable only by its owner becomes readable like this directory. Use mode: modify to keep each path's own permissions.`,
+    );
+  }
+
   /** Direct children of a directory; stops early once it has more than FANOUT_MAX_FILES files (the caller then keeps it whole). */
   async function listChildren(fs: string, directory: string): Promise<{ children: { path: string; isDir: boolean }[]; files: number }> {
     const children: { path: string; isDir: boolean }[] = [];
     let files = 0;
     const client = opts.service.getFileSystemClient(fs);
-    for await (const page of client.listPaths({ path: directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ maxPageSize: 5000 })) {
-      for (const p of page.pathItems ?? []) {
+    let continuationToken: string | undefined;
+    do {
+      // Page by page, each a fresh iterator from the last token, so that a throttled page is retried like any other call.
+      const next = await call(() =>
+        client.listPaths({ path: directory || undefined, recursive: false, abortSignal: opts.signal }).byPage({ continuationToken, maxPageSize: 5000 }).next(),
+      );
+      if (next.done) break;
+      for (const p of next.value.pathItems ?? []) {
         children.push({ path: p.name!, isDir: p.isDirectory === true });
         if (!p.isDirectory) files += 1;
       }
-      if (files > FANOUT_MAX_FILES) break;
-    }
+      continuationToken = next.value.continuation || undefined;
+    } while (continuationToken && files <= FANOUT_MAX_FILES);
     return { children, files };
   }
 
@@ -408,6 +449,26 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
       ev.progress?.({ paths: c.changedDirectoriesCount + c.changedFilesCount, failures: c.failedChangesCount });
     } while (unit.token);
     ev.unitDone?.();
+  }
+}
+
+/**
+ * Prepares a resumed checkpoint: every failure it recorded is redone by this
+ * run, so the failure counters and list start empty and the final status
+ * reflects this run alone. A subtree with failed paths starts over (the
+ * service reports no token to go back to them); one whose request failed as
+ * a whole, with no failed path, continues from its recorded token.
+ */
+function resetFailures(cp: Checkpoint): void {
+  cp.counters.failures = 0;
+  cp.failedEntries = [];
+  for (const rs of cp.rules) {
+    for (const u of rs.units ?? []) {
+      // A unit interrupted after some failed paths is not "failed" yet, but its failures were just forgotten too.
+      if ((u.failures ?? 0) > 0) Object.assign(u, { state: "pending", token: undefined, failures: 0 });
+      else if (u.state === "failed") u.state = "pending";
+    }
+    if (rs.state === "done" && rs.units?.some((u) => u.state !== "done")) rs.state = "running";
   }
 }
 

@@ -18,7 +18,7 @@ export interface UnitState {
   state: "pending" | "done" | "failed";
   /** Continuation token of the next batch, while a tree unit is part-way. */
   token?: string;
-  /** Paths below this unit that failed so far; a failed unit is redone from its start on --resume. */
+  /** Paths below this unit that failed so far; a unit with any is redone from its start on --resume, one without continues from its token. */
   failures?: number;
 }
 

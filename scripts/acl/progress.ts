@@ -52,6 +52,9 @@ export function createProgress(opts: { tty: boolean; write: (line: string) => vo
       note(line) {
         opts.write(line);
       },
+      warn(line) {
+        opts.write(`warning: ${line}`);
+      },
       stop() {
         if (running) bar.stop();
       },
@@ -80,6 +83,9 @@ export function createProgress(opts: { tty: boolean; write: (line: string) => vo
     },
     note(line) {
       opts.write(line);
+    },
+    warn(line) {
+      opts.write(`warning: ${line}`);
     },
     stop() {
       clearInterval(timer);

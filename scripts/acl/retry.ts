@@ -1,8 +1,9 @@
 /**
  * Retries for the data-plane calls. The SDK's own policy is switched off
  * (clients are built with maxTries 1) because it does not retry 429; this one
- * retries throttling (429, 503), server errors (500) and dropped connections
- * with exponential backoff and full jitter, honouring Retry-After.
+ * retries throttling (429, 503), timeouts (408, 504), server and gateway
+ * errors (500, 502) and dropped connections with exponential backoff and full
+ * jitter, honouring Retry-After (seconds or an HTTP date).
  */
 
 export interface RetryOptions {
@@ -15,7 +16,7 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
 
-const RETRY_STATUS = new Set([429, 500, 503]);
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const RETRY_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "REQUEST_SEND_ERROR", "UND_ERR_SOCKET"]);
 
 interface ErrorLike {
@@ -50,7 +51,9 @@ function retryAfterMs(err: unknown): number | undefined {
   const value = unwrap(err).response?.headers?.get("retry-after");
   if (!value) return undefined;
   const seconds = Number(value);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

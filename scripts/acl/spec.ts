@@ -72,7 +72,8 @@ export function resolveSpec(spec: AclSpec, principals: Principals): { rules: Res
       const type = e.group !== undefined ? "group" : e.user !== undefined ? "user" : e.type!;
       const name = e.group ?? e.user;
       if (name !== undefined) {
-        id = principals[name];
+        // Own keys only: a name such as "constructor" must not find an Object.prototype member.
+        id = Object.hasOwn(principals, name) ? principals[name] : undefined;
         if (id === undefined) {
           problems.push(
             `rules[${i}].entries[${j}].${type}: "${name}" is not a known principal (${known.length > 0 ? `known: ${known.join(", ")}` : "the principals map is empty"}); use a name from the stack output "principals", pass --principals <file.json>, or give objectId + type`,

@@ -43,6 +43,11 @@ export interface DfsFaults {
   perPathLatencyMs?: number;
   /** Every n-th request (counting all requests) fails with this status before doing anything. */
   failEvery?: { n: number; status: 429 | 500 | 503 };
+  /**
+   * The first `count` requests of one operation (as named in stats.byOperation,
+   * e.g. "GET listPaths"), counted since the last resetStats, fail with this status.
+   */
+  failFirst?: { operation: string; count: number; status: 408 | 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number };
   /** Every n-th request has its connection destroyed before doing anything. */
   resetEvery?: number;
   /**
@@ -196,6 +201,10 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
       if (f.failEvery && n % f.failEvery.n === 0) {
         const s = f.failEvery.status;
         throw new HttpError(s, s === 429 ? "TooManyRequests" : s === 503 ? "ServerBusy" : "InternalError", "injected failure");
+      }
+      if (f.failFirst && f.failFirst.operation === op && stats.byOperation[op] <= f.failFirst.count) {
+        if (f.failFirst.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(f.failFirst.retryAfterSeconds));
+        throw new HttpError(f.failFirst.status, f.failFirst.status === 429 ? "TooManyRequests" : "ServerBusy", "injected failure");
       }
       const status = await route(ctx, method);
       // The modelled service time includes this server's own work, so that
