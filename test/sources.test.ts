@@ -55,13 +55,32 @@ describe("Gen1 reader over WebHDFS", () => {
 
   it.each([
     [50, 2],
-    [51, 2],
-    [49, 1],
-  ])("pages by the last name when the service sends no continuationToken (%i entries, listSize 50)", async (n, pages) => {
+    [51, 3],
+    [49, 2],
+  ])("pages by the last name until an empty page when the service sends no continuationToken (%i entries, listSize 50)", async (n, pages) => {
     server = await startWebHdfsServer({ entries: files("/d", n), legacyPaging: true });
     const got = await collect(reader("/d", { listSize: 50 }).list());
     expect(got.map((e) => e.path)).toEqual(files("", n).map((s) => s.path.slice(1)));
     expect(server.calls.LISTSTATUS).toBe(pages);
+  });
+
+  it("keeps paging a legacy service that caps pages below listSize, instead of stopping after a short page", async () => {
+    server = await startWebHdfsServer({ entries: files("/d", 10), legacyPaging: true, maxListSize: 3 });
+    const got = await collect(reader("/d", { listSize: 50 }).list());
+    expect(got.map((e) => e.path)).toEqual(files("", 10).map((s) => s.path.slice(1)));
+    expect(server.calls.LISTSTATUS).toBe(5);
+  });
+
+  it.each([true, false])("accepts a service whose name order is not JS string order (legacy paging %s)", async (legacyPaging) => {
+    // Case-insensitive order: "a" then "B", though "B" < "a" in UTF-16.
+    const names = ["a", "B", "c", "D"];
+    server = await startWebHdfsServer({
+      entries: names.map((n) => ({ path: `/m/${n}` })),
+      legacyPaging,
+      maxListSize: 1,
+      compareNames: (a, b) => a.toLowerCase().localeCompare(b.toLowerCase()),
+    });
+    expect((await collect(reader("/m").list())).map((e) => e.path)).toEqual(names);
   });
 
   it("walks nested folders, reports directories and relative paths, and honours the server's page cap", async () => {
