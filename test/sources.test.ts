@@ -167,6 +167,7 @@ describe("inventory files", () => {
 describe("source URIs", () => {
   it("parses Gen1, Gen2 and file forms", () => {
     expect(parseSource("--source", "adl://lake1.azuredatalakestore.net/raw/x")).toMatchObject({ kind: "gen1", account: "lake1", path: "/raw/x" });
+    expect(parseSource("--source", "adl://lake1.azuredatalakestore.net/raw/a%3Fb%23c%25d")).toMatchObject({ kind: "gen1", path: "/raw/a?b#c%d" });
     expect(parseSource("--source", "https://lake1.azuredatalakestore.net/webhdfs/v1/raw")).toMatchObject({ kind: "gen1", path: "/raw" });
     expect(parseSource("--target", "abfss://raw@acct2.dfs.core.windows.net/a/b")).toMatchObject({ kind: "gen2", account: "acct2", filesystem: "raw", path: "/a/b" });
   });

@@ -148,4 +148,18 @@ describe("validate CLI", () => {
     expect(r.stderr).toContain("--target abfss://x@acct.blob.core.windows.net/: unsupported URI");
     expect(r.stderr).toContain('--run-size "ten": must be a whole number');
   });
+
+  it("rejects ? and # and a bare % in a URI path with exit 2 instead of listing another folder or crashing", async () => {
+    const r = await runScriptAsync("validate", [
+      "--source", "adl://lake.azuredatalakestore.net/raw/what?now",
+      "--target", "abfss://raw@acct.dfs.core.windows.net/take#2",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--source adl://lake.azuredatalakestore.net/raw/what?now: "?" and "#" start a query or fragment, not part of a path; percent-encode them');
+    expect(r.stderr).toContain('--target abfss://raw@acct.dfs.core.windows.net/take#2: "?" and "#" start a query or fragment');
+    const pct = await runScriptAsync("assess", ["--source", "adl://lake.azuredatalakestore.net/raw/100%"]);
+    expect(pct.code).toBe(2);
+    expect(pct.stderr).toContain('--source adl://lake.azuredatalakestore.net/raw/100%: "%" must start a percent-escape; write a literal % as %25');
+    expect(pct.stderr).not.toContain("URIError");
+  });
 });
