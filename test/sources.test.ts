@@ -119,6 +119,23 @@ describe("Gen1 reader over WebHDFS", () => {
     expect(server.calls.LISTSTATUS).toBe(3);
   });
 
+  it.each([408, 502, 504])("retries HTTP %i", async (status) => {
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status, times: 2 }] });
+    expect(await collect(reader("/t").list())).toHaveLength(3);
+    expect(server.calls.LISTSTATUS).toBe(3);
+  });
+
+  it("retries a request that times out, and names the timeout when retries run out", async () => {
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 1 }] });
+    expect(await collect(reader("/t", { retry: { retries: 2, backoffMs: 5, timeoutMs: 200 } }).list())).toHaveLength(3);
+    expect(server.calls.LISTSTATUS).toBe(2);
+    await server.close();
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 5 }] });
+    await expect(collect(reader("/t", { retry: { retries: 1, backoffMs: 5, timeoutMs: 200 } }).list())).rejects.toThrow(
+      /^cannot reach adl:\/\/lake\.azuredatalakestore\.net\/t \(127\.0\.0\.1:\d+\): no answer within 0\.2 s$/,
+    );
+  });
+
   it("says which URI failed: wrong token, missing folder, persistent fault, unreachable", async () => {
     server = await startWebHdfsServer({ entries: files("/t", 1), faults: [{ op: "LISTSTATUS", status: 500, times: 10 }] });
     await expect(collect(reader("/t", { credential: staticToken("wrong") }).list())).rejects.toThrow(

@@ -34,6 +34,8 @@ export interface Gen1Fault {
   /** Only this path (absolute, e.g. "/data"); any when absent. */
   path?: string;
   status: number;
+  /** Leave the request unanswered instead (a stalled service); `status` is then ignored. */
+  hang?: boolean;
   /** How many matching requests fail before the fault clears. */
   times: number;
 }
@@ -135,6 +137,7 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     const fault = faults.find((f) => f.times > 0 && (f.op === "*" || f.op === op) && (f.path === undefined || f.path === p));
     if (fault) {
       fault.times--;
+      if (fault.hang) return;
       return send(res, fault.status, remote("ADLException", `injected fault ${fault.status} for ${op} ${p}`));
     }
     const node = nodes.get(p);
