@@ -125,6 +125,20 @@ describe("rewrite-uris CLI", () => {
     }
   });
 
+  it("skips and reports files that are not valid UTF-8 instead of writing U+FFFD over their bytes, and keeps a UTF-8 BOM", async () => {
+    const dir = project();
+    const latin1 = Buffer.from('# caf\xe9\npath = "adl://lake1.azuredatalakestore.net/raw/sales/q1"\n', "latin1");
+    writeFileSync(path.join(dir, "src", "latin1.py"), latin1);
+    const bom = '\ufeffx = "adl://lake1.azuredatalakestore.net/raw/sales/q1"\n';
+    writeFileSync(path.join(dir, "src", "bom.py"), bom);
+    const r = await runScriptAsync("rewrite-uris", ["src", "--map", "map.json", "--write"], {}, dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${path.join("src", "latin1.py")}: skipped: not valid UTF-8`);
+    expect(r.stderr).toContain("1 files skipped because they are not valid UTF-8");
+    expect(readFileSync(path.join(dir, "src", "latin1.py"))).toEqual(latin1);
+    expect(readFileSync(path.join(dir, "src", "bom.py"), "utf8")).toBe('\ufeffx = "abfss://sales@newacct.dfs.core.windows.net/landing/q1"\n');
+  });
+
   it.each([
     ["an explicit accountName", "devlake01", "devlake01"],
     ["the account name the stack derives", undefined, deriveAccountName({ project: "adls-migration", stack: "dev", namePrefix: "contoso", environment: "dev" })],
