@@ -1,13 +1,13 @@
 import { Command } from "commander";
 import { createPatch } from "diff";
-import { existsSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, writeFileSync } from "fs";
 import * as path from "path";
 import { EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readDataFile } from "./lib/dataFile";
 import { parseStackConfig } from "../components/config/load";
 import { readStackConfig } from "./lib/stackFile";
 import { FolderRule, rulesFromMap, rulesFromStack } from "./rewrite/mapping";
-import { candidates } from "./rewrite/files";
+import { candidates, readUtf8 } from "./rewrite/files";
 import { rewriteText } from "./rewrite/rewrite";
 
 const program = new Command("rewrite-uris")
@@ -42,9 +42,15 @@ async function main(): Promise<number> {
 
   let files = 0;
   let uris = 0;
+  let notUtf8 = 0;
   for (const c of candidates(roots)) {
     if (c.skipped) continue;
-    const before = readFileSync(c.file, "utf8");
+    const before = readUtf8(c.file);
+    if (before === undefined) {
+      notUtf8++;
+      process.stderr.write(`${c.file}: skipped: not valid UTF-8 (convert it to UTF-8 to have its URIs rewritten)\n`);
+      continue;
+    }
     const { text, rewrites, unmapped } = rewriteText(before, rules);
     for (const u of unmapped) process.stderr.write(`${c.file}:${u.line}: left unchanged: ${u.uri} (${u.reason})\n`);
     if (rewrites.length === 0) continue;
@@ -56,6 +62,7 @@ async function main(): Promise<number> {
       process.stdout.write(createPatch(name, before, text, "", "", { context: 3 }));
     }
   }
+  if (notUtf8 > 0) process.stderr.write(`${notUtf8} files skipped because they are not valid UTF-8\n`);
   process.stderr.write(
     uris === 0 ? "no mapped Gen1 URIs found\n" : `${uris} URIs in ${files} files ${o.write ? "rewritten" : "would be rewritten (run with --write to apply)"}\n`,
   );

@@ -50,6 +50,33 @@ describe("rewriteText", () => {
     ]);
   });
 
+  it.each([
+    ["a shell placeholder", "adl://lake1.azuredatalakestore.net/raw/events/${DATE}/x.csv", "abfss://raw@newacct.dfs.core.windows.net/events/${DATE}/x.csv"],
+    ["a brace placeholder", 'f"adl://lake1.azuredatalakestore.net/raw/sales/{day}/part-{0}.csv"', 'f"abfss://sales@newacct.dfs.core.windows.net/landing/{day}/part-{0}.csv"'],
+    ["a printf placeholder", 'fmt = "adl://lake1.azuredatalakestore.net/raw/sales/%s/%d.csv"', 'fmt = "abfss://sales@newacct.dfs.core.windows.net/landing/%s/%d.csv"'],
+    ["a non-ASCII name", "adl://lake1.azuredatalakestore.net/raw/données/été.csv", "abfss://raw@newacct.dfs.core.windows.net/données/été.csv"],
+    ["a colon", "adl://lake1.azuredatalakestore.net/raw/logs/12:00:00.json", "abfss://raw@newacct.dfs.core.windows.net/logs/12:00:00.json"],
+    ["an encoded slash", "adl://lake1.azuredatalakestore.net/raw/a%2Fb", "abfss://raw@newacct.dfs.core.windows.net/a%2Fb"],
+    ["an encoded space in the mapped folder", "adl://lake1.azuredatalakestore.net/r%61w/sales/x%20y.csv", "abfss://sales@newacct.dfs.core.windows.net/landing/x%20y.csv"],
+    ["the :443 port", "adl://lake1.azuredatalakestore.net:443/raw/sales/q1", "abfss://sales@newacct.dfs.core.windows.net/landing/q1"],
+    ["an uppercase scheme and host", "ADL://LAKE1.AzureDataLakeStore.NET/raw/x", "abfss://raw@newacct.dfs.core.windows.net/x"],
+    ["an uppercase https WebHDFS URI with a port", "HTTPS://Lake1.azuredatalakestore.net:443/webhdfs/v1/raw/sales/", "abfss://sales@newacct.dfs.core.windows.net/landing/"],
+  ])("copies the path text verbatim with %s", (_label, from, to) => {
+    const r = rewriteText(`x = ${from}\n`, rules);
+    expect(r.unmapped).toEqual([]);
+    expect(r.text).toBe(`x = ${to}\n`);
+  });
+
+  it("leaves a folder name that only starts like a mapped one, another port and a longer host alone, even under a whole-account rule", () => {
+    const text = "adl://lake1.azuredatalakestore.net/raw%20x/y adl://lake1.azuredatalakestore.net:8443/raw/y adl://lake1.azuredatalakestore.network/raw/y";
+    expect(rewriteText(text, rules).text).toBe(text);
+    const whole = rulesFromMap("--map", { gen1Account: "lake1", gen2Account: "newacct", folders: [{ source: "/", filesystem: "all" }] });
+    const r = rewriteText(text, whole);
+    expect(r.text).toBe(
+      "abfss://all@newacct.dfs.core.windows.net/raw%20x/y adl://lake1.azuredatalakestore.net:8443/raw/y adl://lake1.azuredatalakestore.network/raw/y",
+    );
+  });
+
   it("rejects a map with missing accounts or bad names, naming each key", () => {
     expect(() => rulesFromMap("--map m.yaml", { folders: [{ source: "raw", filesystem: "Bad_Name" }] })).toThrow(
       /folders\.0\.source: an absolute Gen1 path[\s\S]*folders\.0\.filesystem: 3-63 lowercase/,
@@ -96,6 +123,20 @@ describe("rewrite-uris CLI", () => {
     for (const untouched of ["src/node_modules/lib/dep.js", ".git/config", "src/blob.bin"]) {
       expect(readFileSync(path.join(dir, untouched), "utf8")).toContain("adl://lake1.azuredatalakestore.net/raw/sales/q1");
     }
+  });
+
+  it("skips and reports files that are not valid UTF-8 instead of writing U+FFFD over their bytes, and keeps a UTF-8 BOM", async () => {
+    const dir = project();
+    const latin1 = Buffer.from('# caf\xe9\npath = "adl://lake1.azuredatalakestore.net/raw/sales/q1"\n', "latin1");
+    writeFileSync(path.join(dir, "src", "latin1.py"), latin1);
+    const bom = '\ufeffx = "adl://lake1.azuredatalakestore.net/raw/sales/q1"\n';
+    writeFileSync(path.join(dir, "src", "bom.py"), bom);
+    const r = await runScriptAsync("rewrite-uris", ["src", "--map", "map.json", "--write"], {}, dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${path.join("src", "latin1.py")}: skipped: not valid UTF-8`);
+    expect(r.stderr).toContain("1 files skipped because they are not valid UTF-8");
+    expect(readFileSync(path.join(dir, "src", "latin1.py"))).toEqual(latin1);
+    expect(readFileSync(path.join(dir, "src", "bom.py"), "utf8")).toBe('\ufeffx = "abfss://sales@newacct.dfs.core.windows.net/landing/q1"\n');
   });
 
   it.each([

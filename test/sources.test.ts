@@ -55,13 +55,32 @@ describe("Gen1 reader over WebHDFS", () => {
 
   it.each([
     [50, 2],
-    [51, 2],
-    [49, 1],
-  ])("pages by the last name when the service sends no continuationToken (%i entries, listSize 50)", async (n, pages) => {
+    [51, 3],
+    [49, 2],
+  ])("pages by the last name until an empty page when the service sends no continuationToken (%i entries, listSize 50)", async (n, pages) => {
     server = await startWebHdfsServer({ entries: files("/d", n), legacyPaging: true });
     const got = await collect(reader("/d", { listSize: 50 }).list());
     expect(got.map((e) => e.path)).toEqual(files("", n).map((s) => s.path.slice(1)));
     expect(server.calls.LISTSTATUS).toBe(pages);
+  });
+
+  it("keeps paging a legacy service that caps pages below listSize, instead of stopping after a short page", async () => {
+    server = await startWebHdfsServer({ entries: files("/d", 10), legacyPaging: true, maxListSize: 3 });
+    const got = await collect(reader("/d", { listSize: 50 }).list());
+    expect(got.map((e) => e.path)).toEqual(files("", 10).map((s) => s.path.slice(1)));
+    expect(server.calls.LISTSTATUS).toBe(5);
+  });
+
+  it.each([true, false])("accepts a service whose name order is not JS string order (legacy paging %s)", async (legacyPaging) => {
+    // Case-insensitive order: "a" then "B", though "B" < "a" in UTF-16.
+    const names = ["a", "B", "c", "D"];
+    server = await startWebHdfsServer({
+      entries: names.map((n) => ({ path: `/m/${n}` })),
+      legacyPaging,
+      maxListSize: 1,
+      compareNames: (a, b) => a.toLowerCase().localeCompare(b.toLowerCase()),
+    });
+    expect((await collect(reader("/m").list())).map((e) => e.path)).toEqual(names);
   });
 
   it("walks nested folders, reports directories and relative paths, and honours the server's page cap", async () => {
@@ -98,6 +117,23 @@ describe("Gen1 reader over WebHDFS", () => {
     server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 429, times: 1 }, { op: "LISTSTATUS", status: 503, times: 1 }] });
     expect(await collect(reader("/t").list())).toHaveLength(3);
     expect(server.calls.LISTSTATUS).toBe(3);
+  });
+
+  it.each([408, 502, 504])("retries HTTP %i", async (status) => {
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status, times: 2 }] });
+    expect(await collect(reader("/t").list())).toHaveLength(3);
+    expect(server.calls.LISTSTATUS).toBe(3);
+  });
+
+  it("retries a request that times out, and names the timeout when retries run out", async () => {
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 1 }] });
+    expect(await collect(reader("/t", { retry: { retries: 2, backoffMs: 5, timeoutMs: 200 } }).list())).toHaveLength(3);
+    expect(server.calls.LISTSTATUS).toBe(2);
+    await server.close();
+    server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 5 }] });
+    await expect(collect(reader("/t", { retry: { retries: 1, backoffMs: 5, timeoutMs: 200 } }).list())).rejects.toThrow(
+      /^cannot reach adl:\/\/lake\.azuredatalakestore\.net\/t \(127\.0\.0\.1:\d+\): no answer within 0\.2 s$/,
+    );
   });
 
   it("says which URI failed: wrong token, missing folder, persistent fault, unreachable", async () => {
@@ -148,6 +184,7 @@ describe("inventory files", () => {
 describe("source URIs", () => {
   it("parses Gen1, Gen2 and file forms", () => {
     expect(parseSource("--source", "adl://lake1.azuredatalakestore.net/raw/x")).toMatchObject({ kind: "gen1", account: "lake1", path: "/raw/x" });
+    expect(parseSource("--source", "adl://lake1.azuredatalakestore.net/raw/a%3Fb%23c%25d")).toMatchObject({ kind: "gen1", path: "/raw/a?b#c%d" });
     expect(parseSource("--source", "https://lake1.azuredatalakestore.net/webhdfs/v1/raw")).toMatchObject({ kind: "gen1", path: "/raw" });
     expect(parseSource("--target", "abfss://raw@acct2.dfs.core.windows.net/a/b")).toMatchObject({ kind: "gen2", account: "acct2", filesystem: "raw", path: "/a/b" });
   });

@@ -1,4 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
+import fs = require("fs");
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
@@ -89,6 +90,51 @@ describe("validate (library)", () => {
     expect(r.matched).toBe(7);
   });
 
+  it("merges more sorted runs than the fan-in in extra passes, exactly, never holding more than 64 run files open per side", async () => {
+    // 1000 paths a side in runs of 3: over 300 runs a side, so two extra merge passes before the final one.
+    const n = 1000;
+    const name = (i: number) => `d${i % 7}/f${String(i).padStart(4, "0")}.csv`;
+    const order = Array.from({ length: n }, (_, i) => (i * 389) % n); // a fixed shuffle: the readers' order is not path order
+    const source = inv(order.filter((i) => i % 100 !== 1).map((i) => ({ path: name(i), size: i })));
+    const target = inv([
+      ...order.filter((i) => i % 100 !== 2).map((i) => ({ path: name(i), size: i % 100 === 3 ? i + 1 : i })),
+      { path: "zz-extra.csv", size: 1 },
+    ]);
+    const tmp = mkdtempSync(path.join(tmpdir(), "fanin-"));
+    // Count run files open at once (created and not yet closed), both sides together.
+    let open = 0;
+    let most = 0;
+    const realCreateReadStream = fs.createReadStream;
+    const spy = jest.spyOn(fs, "createReadStream").mockImplementation(((file: fs.PathLike, options?: Parameters<typeof fs.createReadStream>[1]) => {
+      const stream = realCreateReadStream(file, options);
+      if (String(file).startsWith(tmp)) {
+        most = Math.max(most, ++open);
+        stream.once("close", () => open--);
+      }
+      return stream;
+    }) as typeof fs.createReadStream);
+    let r;
+    try {
+      r = await validate(source, target, { runSize: 3, tmpDir: tmp });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.counts).toEqual({ missing: 10, extra: 11, type: 0, size: 10, acl: 0 });
+    expect(r.differences.filter((d) => d.kind === "missing").map((d) => d.path)).toEqual(
+      Array.from({ length: 10 }, (_, k) => 100 * k + 2).map(name).sort(),
+    );
+    expect(r.differences.filter((d) => d.kind === "extra").map((d) => d.path)).toEqual(
+      [...Array.from({ length: 10 }, (_, k) => 100 * k + 1).map(name), "zz-extra.csv"].sort(),
+    );
+    expect(r.differences.filter((d) => d.kind === "size").map((d) => [d.path, d.source, d.target])).toEqual(
+      Array.from({ length: 10 }, (_, k) => 100 * k + 3).map((i) => [name(i), String(i), String(i + 1)]).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    );
+    expect(r.matched).toBe(n - 30);
+    expect(most).toBeGreaterThan(64);
+    expect(most).toBeLessThanOrEqual(2 * 64);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it("keeps counts complete but lists only --max-listed examples per kind", async () => {
     const source = inv(Array.from({ length: 50 }, (_, i) => ({ path: `f${i}` })));
     const r = await validate(source, inv([]), { maxListed: 5 });
@@ -147,5 +193,19 @@ describe("validate CLI", () => {
     expect(r.stderr).toContain("--source adl://not a uri: not a valid URI");
     expect(r.stderr).toContain("--target abfss://x@acct.blob.core.windows.net/: unsupported URI");
     expect(r.stderr).toContain('--run-size "ten": must be a whole number');
+  });
+
+  it("rejects ? and # and a bare % in a URI path with exit 2 instead of listing another folder or crashing", async () => {
+    const r = await runScriptAsync("validate", [
+      "--source", "adl://lake.azuredatalakestore.net/raw/what?now",
+      "--target", "abfss://raw@acct.dfs.core.windows.net/take#2",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--source adl://lake.azuredatalakestore.net/raw/what?now: "?" and "#" start a query or fragment, not part of a path; percent-encode them');
+    expect(r.stderr).toContain('--target abfss://raw@acct.dfs.core.windows.net/take#2: "?" and "#" start a query or fragment');
+    const pct = await runScriptAsync("assess", ["--source", "adl://lake.azuredatalakestore.net/raw/100%"]);
+    expect(pct.code).toBe(2);
+    expect(pct.stderr).toContain('--source adl://lake.azuredatalakestore.net/raw/100%: "%" must start a percent-escape; write a literal % as %25');
+    expect(pct.stderr).not.toContain("URIError");
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, openSync, readSync, readdirSync } from "fs";
+import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync } from "fs";
 import * as path from "path";
 
 const SKIP_DIRS = new Set(["node_modules", ".git"]);
@@ -38,5 +38,17 @@ function isBinary(file: string): boolean {
     return buf.subarray(0, n).includes(0);
   } finally {
     closeSync(fd);
+  }
+}
+
+// fatal: a lossy decode would write U+FFFD over the undecodable bytes; ignoreBOM: keep a BOM in the text so --write keeps it.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The file's text, or undefined when it is not valid UTF-8 (Latin-1, UTF-16, ...), which must not be rewritten. */
+export function readUtf8(file: string): string | undefined {
+  try {
+    return UTF8.decode(readFileSync(file));
+  } catch {
+    return undefined;
   }
 }

@@ -84,10 +84,13 @@ export class Gen1Reader implements SourceReader {
       if (!Array.isArray(page)) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} returned no FileStatuses`);
       if (page.length > 0) yield page;
       const token = body.FileStatuses?.continuationToken;
-      // api-version 2018-09-01 says where to continue; older responses only imply it by a full page.
-      const next = typeof token === "string" ? token : page.length >= listSize ? page[page.length - 1]?.pathSuffix : "";
+      // api-version 2018-09-01 says where to continue. Older responses say nothing, and the
+      // service may cap a page below listSize, so a short page is no proof of the end: only
+      // an empty page is.
+      const next = typeof token === "string" ? token : (page[page.length - 1]?.pathSuffix ?? "");
       if (!next) return;
-      if (after !== undefined && next <= after) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} paging did not advance past "${after}"`);
+      // Equality, not ordering: the service's name order need not match JS string order.
+      if (next === after) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} paging did not advance past "${after}"`);
       after = next;
     }
   }

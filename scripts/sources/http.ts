@@ -10,6 +10,8 @@ export interface RetryOptions {
   retries?: number;
   /** First back-off in ms, doubled each attempt (default 250). */
   backoffMs?: number;
+  /** Per-request time limit in ms (default 60 s); a request that runs out is retried. */
+  timeoutMs?: number;
 }
 
 /**
@@ -20,18 +22,24 @@ export async function getJson(url: string, headers: Record<string, string>, desc
   const retries = retry.retries ?? 4;
   const backoff = retry.backoffMs ?? 250;
   for (let attempt = 0; ; attempt++) {
+    const timeoutMs = retry.timeoutMs ?? 60_000;
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      // The time limit covers the body too, so a stall mid-body is caught here as well.
+      text = await res.text();
     } catch (err) {
       const code = networkCode(err);
-      if (attempt < retries && TRANSIENT_NET.has(code)) {
+      // A stalled request is as transient as a reset one.
+      const timedOut = (err as Error).name === "TimeoutError";
+      if (attempt < retries && (TRANSIENT_NET.has(code) || timedOut)) {
         await sleep(backoff * 2 ** attempt);
         continue;
       }
-      throw new SourceError(`cannot reach ${describe} (${new URL(url).host}): ${code || (err as Error).message}`);
+      const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : code || (err as Error).message;
+      throw new SourceError(`cannot reach ${describe} (${new URL(url).host}): ${why}`);
     }
-    const text = await res.text();
     if (res.ok) {
       try {
         return JSON.parse(text) as unknown;

@@ -30,7 +30,16 @@ export function parseSource(flag: string, value: string): SourceSpec {
     } catch {
       throw new UsageError(`${flag} ${value}: not a valid URI; expected ${FORMS}`);
     }
-    const path = decodeURIComponent(url.pathname);
+    // The URL parser would silently drop these from the path, listing a different folder.
+    if (/[?#]/.test(value)) {
+      throw new UsageError(`${flag} ${value}: "?" and "#" start a query or fragment, not part of a path; percent-encode them in a folder name (%3F, %23)`);
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new UsageError(`${flag} ${value}: "%" must start a percent-escape; write a literal % as %25`);
+    }
     if (url.protocol === "adl:" || url.protocol === "https:") {
       const m = GEN1_HOST.exec(url.hostname);
       if (m && (url.protocol === "adl:" || path.startsWith("/webhdfs/v1"))) {

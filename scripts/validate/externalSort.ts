@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { finished } from "stream/promises";
+import { Readable } from "stream";
+import { pipeline } from "stream/promises";
 import { PathEntry } from "../sources/types";
 
 /**
@@ -9,7 +10,9 @@ import { PathEntry } from "../sources/types";
  * lists depth-first, and neither order is a plain string order ("a/b" vs
  * "a-c"), so both sides are brought into one order before the merge-join.
  * At most `runSize` records are in memory: full runs are sorted and spilled
- * to a temp file, then all runs are merged k-way while the comparison reads.
+ * to a temp file, then merged k-way while the comparison reads. No merge
+ * opens more than the fan-in (64) runs; more runs are first merged in groups
+ * into longer runs, so open files and read buffers stay bounded.
  *
  * A record is one line: JSON-encoded path, a tab, then the compared fields as
  * a JSON array. JSON strings never contain a raw tab, so the key is the text
@@ -45,27 +48,28 @@ export function decode(rec: SortRecord): { path: string; fields: Fields } {
 
 const byKey = (a: SortRecord, b: SortRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** Most run files merged at once: bounds open files and read buffers whatever the listing size. */
+export const FAN_IN = 64;
+
 export async function externalSort(
   entries: AsyncIterable<PathEntry>,
-  opts: { runSize: number; withAcl: boolean; tmpDir?: string; onEntry?: () => void },
+  opts: { runSize: number; withAcl: boolean; tmpDir?: string; onEntry?: () => void; fanIn?: number },
 ): Promise<SortedListing> {
+  const fanIn = Math.max(2, opts.fanIn ?? FAN_IN);
   let dir: string | undefined;
-  const runs: string[] = [];
+  let runs: string[] = [];
   let buffer: SortRecord[] = [];
   let count = 0;
+  let files = 0;
+  const runFile = (): string => {
+    dir ??= mkdtempSync(path.join(opts.tmpDir ?? tmpdir(), "adls-validate-"));
+    return path.join(dir, `run-${files++}.txt`);
+  };
 
   const spill = async (): Promise<void> => {
     buffer.sort(byKey);
-    dir ??= mkdtempSync(path.join(opts.tmpDir ?? tmpdir(), "adls-validate-"));
-    const file = path.join(dir, `run-${runs.length}.txt`);
-    const out = createWriteStream(file, { highWaterMark: 1 << 20 });
-    // Batches of lines keep the write calls few without building one huge string.
-    for (let i = 0; i < buffer.length; i += 2000) {
-      const chunk = `${buffer.slice(i, i + 2000).map((r) => r.line).join("\n")}\n`;
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
-    }
-    out.end();
-    await finished(out);
+    const file = runFile();
+    await writeRun(file, fromArray(buffer));
     runs.push(file);
     buffer = [];
   };
@@ -77,12 +81,28 @@ export async function externalSort(
       opts.onEntry?.();
       if (buffer.length >= opts.runSize) await spill();
     }
+    if (runs.length > 0 && buffer.length > 0) await spill();
+    // Extra passes merge groups of runs into longer ones until the last merge fits the fan-in.
+    while (runs.length > fanIn) {
+      const next: string[] = [];
+      for (let i = 0; i < runs.length; i += fanIn) {
+        const group = runs.slice(i, i + fanIn);
+        if (group.length === 1) {
+          next.push(group[0]);
+          continue;
+        }
+        const file = runFile();
+        await writeRun(file, merge(group));
+        for (const f of group) rmSync(f);
+        next.push(file);
+      }
+      runs = next;
+    }
   } catch (err) {
     if (dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  if (runs.length > 0 && buffer.length > 0) await spill();
-  else buffer.sort(byKey);
+  if (runs.length === 0) buffer.sort(byKey);
   const inMemory = runs.length === 0 ? buffer : [];
 
   return {
@@ -94,27 +114,44 @@ export async function externalSort(
   };
 }
 
+async function writeRun(file: string, batches: AsyncIterable<SortRecord[]>): Promise<void> {
+  await pipeline(Readable.from(joinLines(batches)), createWriteStream(file, { highWaterMark: 1 << 20 }));
+}
+
+/** One string per batch keeps the write calls few without building one huge string. */
+async function* joinLines(batches: AsyncIterable<SortRecord[]>): AsyncIterable<string> {
+  for await (const batch of batches) yield `${batch.map((r) => r.line).join("\n")}\n`;
+}
+
 async function* fromArray(records: SortRecord[]): AsyncIterable<SortRecord[]> {
   for (let i = 0; i < records.length; i += BATCH) yield records.slice(i, i + BATCH);
 }
 
 const BATCH = 4096;
+/** Read buffers of all runs in one merge together stay near this size. */
+const MERGE_READ_BYTES = 8 << 20;
 
-/** k-way merge of sorted run files; k is small (listing size / run size), so a linear scan beats a heap. */
+/**
+ * k-way merge of sorted run files (k <= the fan-in) through a binary min-heap
+ * of cursors ordered by their current key: O(log k) per record.
+ */
 async function* merge(files: string[]): AsyncIterable<SortRecord[]> {
-  const cursors = files.map((f) => new RunCursor(f));
+  const chunk = Math.max(16 << 10, Math.min(256 << 10, Math.floor(MERGE_READ_BYTES / files.length)));
+  const cursors = files.map((f) => new RunCursor(f, chunk));
   try {
     await Promise.all(cursors.map((c) => c.fill()));
+    const heap = cursors.filter((c) => c.head() !== undefined);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
     let out: SortRecord[] = [];
-    for (;;) {
-      let min: RunCursor | undefined;
-      for (const c of cursors) {
-        const h = c.head();
-        if (h && (!min || h.key < min.head()!.key)) min = c;
+    while (heap.length > 0) {
+      const top = heap[0];
+      out.push(top.head()!);
+      if (!top.advance()) await top.fill();
+      if (top.head() === undefined) {
+        const last = heap.pop()!;
+        if (heap.length > 0) heap[0] = last;
       }
-      if (!min) break;
-      out.push(min.head()!);
-      if (!min.advance()) await min.fill();
+      if (heap.length > 0) siftDown(heap, 0);
       if (out.length === BATCH) {
         yield out;
         out = [];
@@ -126,7 +163,22 @@ async function* merge(files: string[]): AsyncIterable<SortRecord[]> {
   }
 }
 
-/** Reads a run file in 256 KB chunks, split by hand (readline and per-line awaits are several times slower). */
+function siftDown(heap: RunCursor[], i: number): void {
+  const n = heap.length;
+  const item = heap[i];
+  const key = item.head()!.key;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap[child + 1].head()!.key < heap[child].head()!.key) child++;
+    if (heap[child].head()!.key >= key) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = item;
+}
+
+/** Reads a run file in chunks (256 KB at most), split by hand (readline and per-line awaits are several times slower). */
 class RunCursor {
   private readonly chunks: AsyncIterator<string>;
   private readonly stream;
@@ -135,8 +187,8 @@ class RunCursor {
   private rest = "";
   private current?: SortRecord;
 
-  constructor(file: string) {
-    this.stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 18 });
+  constructor(file: string, chunkBytes: number) {
+    this.stream = createReadStream(file, { encoding: "utf8", highWaterMark: chunkBytes });
     this.chunks = (this.stream as AsyncIterable<string>)[Symbol.asyncIterator]();
   }
 

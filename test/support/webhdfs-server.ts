@@ -34,6 +34,8 @@ export interface Gen1Fault {
   /** Only this path (absolute, e.g. "/data"); any when absent. */
   path?: string;
   status: number;
+  /** Leave the request unanswered instead (a stalled service); `status` is then ignored. */
+  hang?: boolean;
   /** How many matching requests fail before the fault clears. */
   times: number;
 }
@@ -46,6 +48,8 @@ export interface WebHdfsServerOptions {
   maxListSize?: number;
   /** Omit continuationToken, as responses before api-version 2018-09-01 did; clients page by the last pathSuffix. */
   legacyPaging?: boolean;
+  /** Order of names in a listing (default: JS string order); Gen1's own order need not match JS's. */
+  compareNames?: (a: string, b: string) => number;
   faults?: Gen1Fault[];
   /** The server closes itself after this long (tests must not leave it running). */
   lifetimeMs?: number;
@@ -108,7 +112,8 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
       ...(seed.acl ? { acl: seed.acl } : {}),
     });
   }
-  for (const list of children.values()) list.sort();
+  const compare = opts.compareNames ?? ((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const list of children.values()) list.sort(compare);
 
   const calls: Record<string, number> = {};
   const server = createServer((req, res) => {
@@ -132,6 +137,7 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     const fault = faults.find((f) => f.times > 0 && (f.op === "*" || f.op === op) && (f.path === undefined || f.path === p));
     if (fault) {
       fault.times--;
+      if (fault.hang) return;
       return send(res, fault.status, remote("ADLException", `injected fault ${fault.status} for ${op} ${p}`));
     }
     const node = nodes.get(p);
@@ -162,7 +168,7 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     const size = Math.max(1, Math.min(Number.isFinite(requested) && requested > 0 ? requested : maxListSize, maxListSize));
     const names = children.get(p)!;
     const after = q.get("listAfter");
-    const start = after ? upperBound(names, after) : 0;
+    const start = after ? upperBound(names, after, compare) : 0;
     const page = names.slice(start, start + size);
     const more = start + size < names.length;
     const FileStatus = page.map((n) => status(nodes.get(join(p, n))!, n));
@@ -229,12 +235,12 @@ function join(dir: string, name: string): string {
   return dir === ROOT ? `/${name}` : `${dir}/${name}`;
 }
 /** Index of the first name strictly greater than `after` in a sorted list. */
-function upperBound(names: string[], after: string): number {
+function upperBound(names: string[], after: string, compare: (a: string, b: string) => number): number {
   let lo = 0;
   let hi = names.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (names[mid] <= after) lo = mid + 1;
+    if (compare(names[mid], after) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
