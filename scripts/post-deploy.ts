@@ -12,6 +12,7 @@ import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
+import type { CliIo } from "./acl";
 import { startStackTriggers } from "./factory/triggers";
 import type { ClientOptions } from "./factory/target";
 
@@ -23,14 +24,7 @@ import type { ClientOptions } from "./factory/target";
 
 const projectDir = path.resolve(__dirname, "..");
 
-export interface PostDeployIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-  tty: boolean;
-  signal?: AbortSignal;
-  /** Test hook: faster backoff against the local server. */
-  retry?: RetryOptions;
+export interface PostDeployIo extends CliIo {
   /** Test hook: ARM credential and client options for the trigger step (default: DefaultAzureCredential). */
   arm?: { credential?: TokenCredential; clientOptions?: ClientOptions["clientOptions"] };
 }

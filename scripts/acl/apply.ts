@@ -380,6 +380,16 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     return { children, files };
   }
 
+  /** A unit whose request failed after its retries: recorded, saved, and left for --resume. Aborts propagate. */
+  function failUnit(unit: UnitState, full: string, err: unknown): void {
+    if (opts.signal?.aborted) throw err;
+    unit.state = "failed";
+    fail(full, errorReason(err));
+    ev.progress?.({ paths: 0, failures: 1 });
+    save();
+    ev.unitDone?.();
+  }
+
   async function runUnit(rule: ResolvedRule, unit: UnitState): Promise<void> {
     const client = dir(rule.filesystem, unit.path);
     const full = `${rule.filesystem}/${unit.path}`;
@@ -393,10 +403,8 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
         }
         unit.state = "done";
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        unit.state = "failed";
-        fail(full, errorReason(err));
-        ev.progress?.({ paths: 0, failures: 1 });
+        failUnit(unit, full, err);
+        return;
       }
       save();
       ev.unitDone?.();
@@ -428,13 +436,8 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
           setAcl ? client.setAccessControlRecursive(toSdk(setAcl), options) : client.updateAccessControlRecursive(toSdk(rule.entries), options),
         );
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        // The whole request failed (not a per-path failure): record it and leave the token for --resume.
-        unit.state = "failed";
-        fail(full, errorReason(err));
-        ev.progress?.({ paths: 0, failures: 1 });
-        save();
-        ev.unitDone?.();
+        // The whole request failed (not a per-path failure): the token stays for --resume.
+        failUnit(unit, full, err);
         return;
       }
       const c = result.counters;
