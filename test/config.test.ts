@@ -133,6 +133,18 @@ describe("stack config", () => {
     ]);
   });
 
+  it("reports cross-key problems together with invalid values, not in a second round", () => {
+    expect(
+      problemsFor({
+        "adls-migration:redundancy": "XYZ",
+        "adls-migration:access": [{ principal: { group: "dl-readers", create: true }, role: "Reader", scope: "filesystem:archive" }],
+      }),
+    ).toEqual([
+      'adls-migration:redundancy: "XYZ" is not one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS',
+      'adls-migration:access[0].scope: filesystem "archive" is not declared under filesystems',
+    ]);
+  });
+
   it("puts all problems in one message without a stack trace", () => {
     try {
       parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:redundancy": "XYZ", "adls-migration:pattern": "x" }));

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { StackConfig, stackConfigSchema } from "./schema";
+import { StackConfig, crossCheckValidSections, stackConfigSchema } from "./schema";
 
 export const PROJECT = "adls-migration";
 
@@ -30,7 +30,12 @@ export function parseStackConfig(values: Record<string, string>): StackConfig {
     raw.location = values["azure-native:location"];
   }
   const result = stackConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(describeIssues(result.error.issues));
+  if (!result.success) {
+    // zod skips the cross-key rules once any key is invalid; run those whose
+    // sections are valid (when zod did run them, the duplicates fall away).
+    const crossKey = crossCheckValidSections(raw).map((i) => ({ ...i, code: "custom" as const, input: undefined }));
+    throw new ConfigError([...new Set(describeIssues([...result.error.issues, ...crossKey]))]);
+  }
   return result.data;
 }
 
