@@ -1,6 +1,6 @@
-import { ConfigError, parseStackConfig } from "../components/config/load";
+import { parseStackConfig } from "../components/config/load";
 import type { Plan, PlannedResource } from "../scripts/plan/runtime";
-import { BASE_CONFIG, ofType, one, planWith, toPulumiValues } from "./support/plan";
+import { BASE_CONFIG, configProblems, ofType, one, planWith, toPulumiValues } from "./support/plan";
 
 const FOLDERS = [
   { source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" },
@@ -225,16 +225,6 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
 });
 
 describe("migration config errors name the key", () => {
-  function problemsFor(overrides: Record<string, unknown>): string[] {
-    try {
-      parseStackConfig(toPulumiValues({ ...BASE_CONFIG, ...overrides }));
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-    throw new Error("config was accepted");
-  }
-
   it.each([
     [
       "a folder filesystem not declared under filesystems",
@@ -299,12 +289,12 @@ describe("migration config errors name the key", () => {
       "adls-migration:source.keyVault.resourceGroup: is required for an existing vault",
     ],
   ])("rejects %s", (_label, overrides, message) => {
-    const problems = problemsFor(overrides);
+    const problems = configProblems(overrides);
     expect(problems).toEqual([expect.stringContaining(message)]);
   });
 
   it("says source and migration are required for every pattern", () => {
-    expect(problemsFor({ "adls-migration:source": undefined, "adls-migration:migration": undefined })).toEqual([
+    expect(configProblems({ "adls-migration:source": undefined, "adls-migration:migration": undefined })).toEqual([
       expect.stringMatching(/^adls-migration:source: is required for every pattern/),
       expect.stringMatching(/^adls-migration:migration: is required for every pattern/),
     ]);

@@ -1,5 +1,5 @@
 import type { MockCallArgs } from "@pulumi/pulumi/runtime";
-import { PROJECT, parseStackConfig } from "../../components/config/load";
+import { ConfigError, PROJECT, parseStackConfig } from "../../components/config/load";
 import { migrationStack } from "../../components/stack";
 import { Plan, PlannedResource, runUnderMocks } from "../../scripts/plan/runtime";
 
@@ -59,4 +59,15 @@ export function one(plan: Plan, type: string): PlannedResource {
   const found = ofType(plan, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0];
+}
+
+/** The problems ConfigError lists for BASE_CONFIG + overrides; fails the test if the config is accepted. */
+export function configProblems(overrides: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(toPulumiValues({ ...BASE_CONFIG, ...overrides }));
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("config was accepted");
 }
