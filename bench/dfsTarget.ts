@@ -1,4 +1,4 @@
-import { startDfsServer } from "../test/support/dfs-server";
+import { startDfsServer } from "../emulators/dfs/server";
 import { FILESYSTEM, targetPaths } from "./validateData";
 
 /**

@@ -4,7 +4,7 @@ import { cpus, tmpdir, totalmem } from "os";
 import * as path from "path";
 import { createInterface } from "readline";
 import { finished } from "stream/promises";
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../test/support/dfs-server";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
 import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
 
 /**

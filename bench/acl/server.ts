@@ -1,4 +1,4 @@
-import { startDfsServer } from "../../test/support/dfs-server";
+import { startDfsServer } from "../../emulators/dfs/server";
 
 /**
  * Bench server process: seeds `<paths>` paths in 50 top-level folders of

@@ -10,9 +10,9 @@ import {
   formatMode,
   parseAclList,
   parseMode,
-} from "./dfs/posixAcl";
-import { Filesystem, PathNode, WalkItem, descendants, splitPath } from "./dfs/tree";
-import { verifySharedKey } from "./dfs/sharedKey";
+} from "./posixAcl";
+import { Filesystem, PathNode, WalkItem, descendants, splitPath } from "./tree";
+import { verifySharedKey } from "./sharedKey";
 
 /**
  * A loopback stand-in for the ADLS Gen2 dfs endpoint (plus the few blob

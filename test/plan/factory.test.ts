@@ -1,6 +1,6 @@
-import { parseStackConfig } from "../components/config/load";
-import type { Plan, PlannedResource } from "../scripts/plan/runtime";
-import { BASE_CONFIG, configProblems, ofType, one, planWith, toPulumiValues } from "./support/plan";
+import { parseStackConfig } from "../../components/config/load";
+import type { Plan, PlannedResource } from "../../scripts/plan/runtime";
+import { BASE_CONFIG, configProblems, ofType, one, planWith, toPulumiValues } from "../support/plan";
 
 const FOLDERS = [
   { source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" },

@@ -1,7 +1,7 @@
 import type { MockCallArgs } from "@pulumi/pulumi/runtime";
-import { Plan, PlannedResource } from "../scripts/plan/runtime";
-import { ISSUE_GRANTS } from "./support/accessGrants";
-import { ofType, one, planWith } from "./support/plan";
+import { Plan, PlannedResource } from "../../scripts/plan/runtime";
+import { ISSUE_GRANTS } from "../support/accessGrants";
+import { ofType, one, planWith } from "../support/plan";
 
 const ACCESS = "adls-migration:access";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";

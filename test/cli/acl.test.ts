@@ -4,8 +4,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { aclMain } from "../scripts/acl";
-import { DfsServer, startDfsServer } from "./support/dfs-server";
+import { aclMain } from "../../scripts/acl";
+import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 
 /**
  * `npm run acl` against the local DFS server, read back with the real Data
@@ -315,7 +315,7 @@ describe("acl apply under faults", () => {
     server.faults = { failAfterBatches: { batches: killedAfter, action: "hang" } };
     server.resetStats();
 
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "scripts", "acl.ts"), "apply", ...args], {
+    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
       env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
       stdio: "ignore",
     });

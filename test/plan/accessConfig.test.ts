@@ -1,6 +1,6 @@
-import { parseStackConfig } from "../components/config/load";
-import { ISSUE_GRANTS } from "./support/accessGrants";
-import { BASE_CONFIG, configProblems, toPulumiValues } from "./support/plan";
+import { parseStackConfig } from "../../components/config/load";
+import { ISSUE_GRANTS } from "../support/accessGrants";
+import { BASE_CONFIG, configProblems, toPulumiValues } from "../support/plan";
 
 const ACCESS = "adls-migration:access";
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { main } from "../scripts/factory";
-import { startStackTriggers } from "../scripts/factory/triggers";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "../scripts/lib/cli";
-import { type FakeArm, startFakeArm } from "./support/armFactoryServer";
+import { main } from "../../scripts/factory";
+import { startStackTriggers } from "../../scripts/factory/triggers";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "../../scripts/lib/cli";
+import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 
 const SUB = "11111111-2222-3333-4444-555555555555";
 const OUTPUTS = {

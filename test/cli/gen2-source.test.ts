@@ -2,10 +2,10 @@ import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { Gen2Reader } from "../scripts/sources/gen2";
-import { PathEntry } from "../scripts/sources/types";
-import { runScriptAsync } from "./support/cli";
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, DfsServer, startDfsServer } from "./support/dfs-server";
+import { Gen2Reader } from "../../scripts/sources/gen2";
+import { PathEntry } from "../../scripts/sources/types";
+import { runScriptAsync } from "../support/cli";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, DfsServer, startDfsServer } from "../../emulators/dfs/server";
 
 async function collect(it: AsyncIterable<PathEntry>): Promise<PathEntry[]> {
   const out: PathEntry[] = [];

@@ -1,5 +1,5 @@
-import { REDUNDANCIES } from "../components/config/storage";
-import { ofType, one, planWith } from "./support/plan";
+import { REDUNDANCIES } from "../../components/config/storage";
+import { ofType, one, planWith } from "../support/plan";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const SUBNET = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets";

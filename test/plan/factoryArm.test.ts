@@ -1,9 +1,9 @@
 import * as path from "path";
 import { DataFactoryManagementClient, type DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
 import { createHttpHeaders } from "@azure/core-rest-pipeline";
-import { readStackConfig } from "../scripts/lib/stackFile";
-import type { Plan, PlannedResource } from "../scripts/plan/runtime";
-import { ofType, planValues } from "./support/plan";
+import { readStackConfig } from "../../scripts/lib/stackFile";
+import type { Plan, PlannedResource } from "../../scripts/plan/runtime";
+import { ofType, planValues } from "../support/plan";
 
 /**
  * Sends every Data Factory object of every example stack through the real
@@ -36,7 +36,7 @@ function recordingClient(): { client: DataFactoryManagementClient; requests: Rec
 }
 
 const STACKS = ["dev", "lift-and-shift", "incremental", "dual-pipeline", "bidirectional-sync"];
-const projectDir = path.resolve(__dirname, "..");
+const projectDir = path.resolve(__dirname, "../..");
 
 async function planStack(stack: string): Promise<Plan> {
   const { values, secretKeys } = readStackConfig({ stack, projectDir });

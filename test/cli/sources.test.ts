@@ -2,11 +2,11 @@ import type { TokenCredential } from "@azure/core-auth";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { Gen1Reader } from "../scripts/sources/gen1";
-import { InventoryReader } from "../scripts/sources/inventory";
-import { parseSource } from "../scripts/sources/open";
-import { PathEntry } from "../scripts/sources/types";
-import { Gen1Seed, WebHdfsServer, startWebHdfsServer } from "./support/webhdfs-server";
+import { Gen1Reader } from "../../scripts/sources/gen1";
+import { InventoryReader } from "../../scripts/sources/inventory";
+import { parseSource } from "../../scripts/sources/open";
+import { PathEntry } from "../../scripts/sources/types";
+import { Gen1Seed, WebHdfsServer, startWebHdfsServer } from "../../emulators/gen1/server";
 
 const staticToken = (token: string): TokenCredential => ({
   getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),

@@ -1,5 +1,5 @@
-import { parseStackConfig } from "../components/config/load";
-import { BASE_CONFIG, configProblems, toPulumiValues } from "./support/plan";
+import { parseStackConfig } from "../../components/config/load";
+import { BASE_CONFIG, configProblems, toPulumiValues } from "../support/plan";
 
 const problemsFor = configProblems;
 

@@ -3,9 +3,9 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { postDeployMain } from "../scripts/post-deploy";
-import { type FakeArm, startFakeArm } from "./support/armFactoryServer";
-import { DfsServer, startDfsServer } from "./support/dfs-server";
+import { postDeployMain } from "../../scripts/post-deploy";
+import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
+import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 
 const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
 

@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { createServer } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
-import { Gen1Reader } from "../scripts/sources/gen1";
-import { InventoryReader } from "../scripts/sources/inventory";
-import { PathEntry } from "../scripts/sources/types";
-import { canonicalAcl } from "../scripts/validate/acl";
-import { validate } from "../scripts/validate/compare";
-import { runScriptAsync } from "./support/cli";
-import { WebHdfsServer, startWebHdfsServer } from "./support/webhdfs-server";
+import { Gen1Reader } from "../../scripts/sources/gen1";
+import { InventoryReader } from "../../scripts/sources/inventory";
+import { PathEntry } from "../../scripts/sources/types";
+import { canonicalAcl } from "../../scripts/validate/acl";
+import { validate } from "../../scripts/validate/compare";
+import { runScriptAsync } from "../support/cli";
+import { WebHdfsServer, startWebHdfsServer } from "../../emulators/gen1/server";
 
 const dir = mkdtempSync(path.join(tmpdir(), "validate-test-"));
 let n = 0;

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { PROJECT, parseStackConfig } from "../components/config/load";
-import { listStacks, readStackConfig } from "../scripts/lib/stackFile";
-import type { Plan } from "../scripts/plan/runtime";
-import { PROJECT_DIR, runScript } from "./support/cli";
-import { BASE_CONFIG, planValues } from "./support/plan";
+import { PROJECT, parseStackConfig } from "../../components/config/load";
+import { listStacks, readStackConfig } from "../../scripts/lib/stackFile";
+import type { Plan } from "../../scripts/plan/runtime";
+import { PROJECT_DIR, runScript } from "../support/cli";
+import { BASE_CONFIG, planValues } from "../support/plan";
 
 describe("every stack file in the repo", () => {
   const stacks = listStacks(PROJECT_DIR);

@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { rulesFromMap } from "../scripts/rewrite/mapping";
-import { rewriteText } from "../scripts/rewrite/rewrite";
+import { rulesFromMap } from "../../scripts/rewrite/mapping";
+import { rewriteText } from "../../scripts/rewrite/rewrite";
 import { stringify } from "yaml";
-import { deriveAccountName } from "../components/config/naming";
-import { runScriptAsync } from "./support/cli";
+import { deriveAccountName } from "../../components/config/naming";
+import { runScriptAsync } from "../support/cli";
 
 const MAP = {
   gen1Account: "lake1",

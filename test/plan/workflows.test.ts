@@ -3,9 +3,9 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } f
 import { tmpdir } from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { listStacks } from "../scripts/lib/stackFile";
-import { PROJECT_DIR, runScript } from "./support/cli";
-import { BASE_CONFIG } from "./support/plan";
+import { listStacks } from "../../scripts/lib/stackFile";
+import { PROJECT_DIR, runScript } from "../support/cli";
+import { BASE_CONFIG } from "../support/plan";
 
 const WORKFLOWS_DIR = path.join(PROJECT_DIR, ".github", "workflows");
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
@@ -24,7 +24,7 @@ interface ParseResult {
  * attributes, which plain node refuses; tsx runs the .mjs script as is.
  */
 function parseWithGitHub(files: string[]): ParseResult[] {
-  const res = spawnSync(TSX, [path.join(__dirname, "support", "parseWorkflows.mjs"), ...files], { encoding: "utf8", timeout: 60_000 });
+  const res = spawnSync(TSX, [path.join(__dirname, "..", "support", "parseWorkflows.mjs"), ...files], { encoding: "utf8", timeout: 60_000 });
   if (res.status !== 0) throw new Error(`parseWorkflows.mjs failed (${res.status}): ${res.stderr}`);
   return JSON.parse(res.stdout) as ParseResult[];
 }

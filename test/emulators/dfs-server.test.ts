@@ -1,5 +1,5 @@
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
-import { DfsServer, startDfsServer } from "./support/dfs-server";
+import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 
 /** The test server itself, driven by the real Data Lake SDK: it must behave like the service where our tools depend on it. */
 

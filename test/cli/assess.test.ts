@@ -2,10 +2,10 @@ import type { TokenCredential } from "@azure/core-auth";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { assess } from "../scripts/assess/analyze";
-import { Gen1Reader } from "../scripts/sources/gen1";
-import { runScriptAsync } from "./support/cli";
-import { startWebHdfsServer } from "./support/webhdfs-server";
+import { assess } from "../../scripts/assess/analyze";
+import { Gen1Reader } from "../../scripts/sources/gen1";
+import { runScriptAsync } from "../support/cli";
+import { startWebHdfsServer } from "../../emulators/gen1/server";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-01-01T00:00:00Z");

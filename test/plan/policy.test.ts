@@ -3,14 +3,14 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { stringify } from "yaml";
-import { ConfigError, parseStackConfig } from "../components/config/load";
-import { baselinePolicies } from "../policy/pack";
-import { BASELINE, type ResourceUnderPolicy, SHARED_KEY_WAIVER_TAG, UNKNOWN, evaluate } from "../policy/rules";
-import { listStacks, readStackConfig } from "../scripts/lib/stackFile";
-import { checkPlan } from "../scripts/plan/policy";
-import type { Plan } from "../scripts/plan/runtime";
-import { PROJECT_DIR, runScript } from "./support/cli";
-import { BASE_CONFIG, planValues, planWith, toPulumiValues } from "./support/plan";
+import { ConfigError, parseStackConfig } from "../../components/config/load";
+import { baselinePolicies } from "../../policy/pack";
+import { BASELINE, type ResourceUnderPolicy, SHARED_KEY_WAIVER_TAG, UNKNOWN, evaluate } from "../../policy/rules";
+import { listStacks, readStackConfig } from "../../scripts/lib/stackFile";
+import { checkPlan } from "../../scripts/plan/policy";
+import type { Plan } from "../../scripts/plan/runtime";
+import { PROJECT_DIR, runScript } from "../support/cli";
+import { BASE_CONFIG, planValues, planWith, toPulumiValues } from "../support/plan";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 
