@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { StackConfig, crossCheckValidSections, stackConfigSchema } from "./schema";
+import { PROJECT } from "./project";
+import { configKey, isUnder, readRawConfig, suggestKey } from "./rawConfig";
+import { StackConfig, crossCheckValidSections, stackConfigSchema, stackSections } from "./schema";
 
-export const PROJECT = "adls-migration";
+export { PROJECT } from "./project";
+export { configKey } from "./rawConfig";
 
 /**
  * A config problem, reported as one message that lists every bad key. It is a
@@ -21,22 +24,15 @@ export class ConfigError extends pulumi.RunError {
  * returns the typed stack config, or throws ConfigError listing every problem.
  */
 export function parseStackConfig(values: Record<string, string>): StackConfig {
-  const prefix = `${PROJECT}:`;
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = decode(value);
-  }
-  if (raw.location === undefined && values["azure-native:location"] !== undefined) {
-    raw.location = values["azure-native:location"];
-  }
+  const { raw, problems, nullKeys } = readRawConfig(values, Object.keys(stackSections));
   const result = stackConfigSchema.safeParse(raw);
-  if (!result.success) {
-    // zod skips the cross-key rules once any key is invalid; run those whose
-    // sections are valid (when zod did run them, the duplicates fall away).
-    const crossKey = crossCheckValidSections(raw).map((i) => ({ ...i, code: "custom" as const, input: undefined }));
-    throw new ConfigError([...new Set(describeIssues([...result.error.issues, ...crossKey]))]);
-  }
-  return result.data;
+  if (result.success && problems.length === 0) return result.data;
+  // zod skips the cross-key rules once any key is invalid; run those whose
+  // sections are valid (when zod did run them, the duplicates fall away).
+  const issues = result.success ? [] : [...result.error.issues, ...crossCheckValidSections(raw).map((i) => ({ ...i, code: "custom" as const, input: undefined }))];
+  // A null is reported once, as a null, not again as "must be a string".
+  const schemaProblems = describeIssues(issues).filter((p) => !nullKeys.some((key) => isUnder(p, key)));
+  throw new ConfigError([...new Set([...problems, ...schemaProblems])]);
 }
 
 /** Reads the running stack's config (under `pulumi up` or the mocks runtime). */
@@ -44,32 +40,12 @@ export function loadStackConfig(): StackConfig {
   return parseStackConfig(pulumi.runtime.allConfig());
 }
 
-function decode(value: string): unknown {
-  const trimmed = value.trimStart();
-  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-/** `["filesystems", 1, "name"]` → `adls-migration:filesystems[1].name` */
-export function configKey(path: readonly PropertyKey[]): string {
-  let key = PROJECT;
-  path.forEach((part, i) => {
-    if (typeof part === "number") key += `[${part}]`;
-    else key += i === 0 ? `:${String(part)}` : `.${String(part)}`;
-  });
-  return key;
-}
-
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   const problems: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const k of issue.keys) {
-        problems.push(`${configKey([...issue.path, k])}: unknown key`);
+        problems.push(`${configKey([...issue.path, k])}: unknown key${issue.path.length === 0 ? suggestKey(k, Object.keys(stackSections)) : ""}`);
       }
       continue;
     }

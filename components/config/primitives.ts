@@ -68,3 +68,30 @@ export const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/provid
 
 /** IPv4 address or CIDR range, as storage network rules accept them (no IPv6, no /31 or /32). */
 export const IPV4_RULE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12]\d|30))?$/;
+
+/**
+ * The candidate nearest to `word` (case-insensitive edit distance), when it is
+ * near enough to be a typo: at most 2 edits, and fewer than a third of the word.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const limit = Math.min(2, Math.ceil(word.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Levenshtein distance, one row at a time (config key names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}

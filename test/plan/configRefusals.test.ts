@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { parseStackConfig } from "../../components/config/load";
+import { runScript } from "../support/cli";
+import { BASE_CONFIG, configProblems, toPulumiValues } from "../support/plan";
+
+/** A stack file written as YAML text, so that YAML nulls and bare keys reach the reader as a user writes them. */
+function stackFileText(yaml: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "cfg-")), "Pulumi.probe.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+const BASE_YAML = `config:
+  azure-native:location: westeurope
+  adls-migration:environment: dev
+  adls-migration:pattern: lift-and-shift
+  adls-migration:namePrefix: contoso
+  adls-migration:filesystems: [{ name: raw }]
+  adls-migration:source: { accountName: contosogen1 }
+  adls-migration:migration: { folders: [{ source: /raw, filesystem: raw, target: data }] }
+`;
+
+describe("YAML null", () => {
+  it("is refused naming the key, for scalar and nested keys", () => {
+    expect(configProblems({ "adls-migration:location": null })).toEqual([
+      "adls-migration:location: is null (YAML null, ~ or a key with no value); give it a value or remove the key",
+    ]);
+    const migration = BASE_CONFIG["adls-migration:migration"] as Record<string, unknown>;
+    expect(configProblems({ "adls-migration:migration": { ...migration, schedule: { ...(migration.schedule as object), startTime: null } } })).toEqual([
+      expect.stringMatching(/^adls-migration:migration\.schedule\.startTime: is null/),
+    ]);
+    expect(configProblems({ "adls-migration:filesystems": [{ name: "raw" }, null] })).toEqual([expect.stringMatching(/^adls-migration:filesystems\[1\]: is null/)]);
+  });
+
+  it("exits 2 from npm run plan for `location: null` in a stack file", () => {
+    const res = runScript("plan.ts", ["--config-file", stackFileText(`${BASE_YAML}  adls-migration:location: null\n  adls-migration:redundancy:\n`)]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("adls-migration:location: is null");
+    expect(res.stderr).toContain("adls-migration:redundancy: is null");
+    expect(res.stdout).toBe("");
+  });
+});
+
+describe("keys outside the namespaces the program reads", () => {
+  it.each([
+    ["redundancy", "GZRS", "redundancy: has no namespace, so Pulumi does not pass it to the program (keys are <namespace>:<name>); did you mean adls-migration:redundancy?"],
+    ["adls-migraton:redundancy", "LRS", 'adls-migraton:redundancy: namespace "adls-migraton" is not read by this program (it reads adls-migration, azure-native, azuread, pulumi); did you mean adls-migration:redundancy?'],
+    ["azure-nativ:location", "westeurope", 'azure-nativ:location: namespace "azure-nativ" is not read by this program (it reads adls-migration, azure-native, azuread, pulumi); did you mean azure-native:location?'],
+    ["aws:region", "us-east-1", 'aws:region: namespace "aws" is not read by this program (it reads adls-migration, azure-native, azuread, pulumi)'],
+    ["adls-migration:redundnacy", "LRS", "adls-migration:redundnacy: unknown key; did you mean adls-migration:redundancy?"],
+  ])("refuses %s naming it", (key, value, message) => {
+    expect(configProblems({ [key]: value })).toEqual([message]);
+  });
+
+  it("keeps provider and engine keys", () => {
+    const values = toPulumiValues({ ...BASE_CONFIG, "azure-native:subscriptionId": "00000000-0000-0000-0000-000000000000", "azuread:tenantId": "t", "pulumi:disable-default-providers": '["*"]' });
+    expect(parseStackConfig(values).location).toBe("westeurope");
+  });
+
+  it("exits 2 from npm run plan for a bare key in a stack file", () => {
+    const res = runScript("plan.ts", ["--config-file", stackFileText(`${BASE_YAML}  redundancy: GZRS\n`)]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("redundancy: has no namespace");
+    expect(res.stderr).toContain("did you mean adls-migration:redundancy?");
+  });
+});
