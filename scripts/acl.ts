@@ -122,7 +122,7 @@ function loadSpec(flags: ApplyFlags): AclSpec {
   if (flags.spec) return loadSpecFile(flags.spec);
   if (!flags.stack) throw new UsageError("pass --spec <file>, or --stack <name> to use the stack config key adls-migration:acls");
   const config = readStackConfig({ stack: flags.stack, projectDir });
-  const acls = parseStackConfig(config.values).acls;
+  const acls = parseStackConfig(config.values, config.secretKeys).acls;
   if (!acls) throw new UsageError(`--stack ${flags.stack}: Pulumi.${flags.stack}.yaml has no adls-migration:acls; pass --spec <file>`);
   return acls;
 }

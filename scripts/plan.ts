@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     stackValues = readStackConfig({ stack: opts.stack, configFile: opts.configFile, projectDir });
     // Validated here as well as in index.ts so a bad file exits 2 before the runtime starts.
-    parseStackConfig(stackValues.values);
+    parseStackConfig(stackValues.values, stackValues.secretKeys);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StackFileError) {
       process.stderr.write(`${err.message}\n`);

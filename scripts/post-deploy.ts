@@ -210,7 +210,7 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
     const flags = program.opts<Flags>();
     if (!flags.stack && !flags.configFile) throw new UsageError("pass --stack <name> (or --config-file <path>)");
     const stackValues = readStackConfig({ stack: flags.stack, configFile: flags.configFile, projectDir });
-    const config = parseStackConfig(stackValues.values);
+    const config = parseStackConfig(stackValues.values, stackValues.secretKeys);
     const outputs = lazyOutputs({ stack: flags.stack, outputs: flags.outputs });
     let service: Promise<{ client: DataLakeServiceClient; accountUrl: string }> | undefined;
     const ctx: StepContext = {

@@ -29,7 +29,7 @@ function loadRules(o: Record<string, string | boolean | undefined>): FolderRule[
   if (typeof o.map === "string") return rulesFromMap(`--map ${o.map}`, readDataFile("--map", o.map));
   if (!fromStack) throw new UsageError("a folder map is required: --map <file> or --stack <name>");
   const stack = readStackConfig({ stack: o.stack as string | undefined, configFile: o.configFile as string | undefined, projectDir: process.cwd() });
-  return rulesFromStack(parseStackConfig(stack.values), stack.stack, o.account as string | undefined);
+  return rulesFromStack(parseStackConfig(stack.values, stack.secretKeys), stack.stack, o.account as string | undefined);
 }
 
 async function main(): Promise<number> {

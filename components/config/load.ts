@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PROJECT } from "./project";
 import { configKey, isUnder, readRawConfig, suggestKey } from "./rawConfig";
+import { plaintextSecrets } from "./secrets";
 import { StackConfig, crossCheckValidSections, stackConfigSchema, stackSections } from "./schema";
 
 export { PROJECT } from "./project";
@@ -22,9 +23,12 @@ export class ConfigError extends pulumi.RunError {
  * Validates a flat Pulumi config map (`{"adls-migration:pattern": "incremental", ...}`,
  * structured values as JSON text, as the Pulumi engine hands them over) and
  * returns the typed stack config, or throws ConfigError listing every problem.
+ * `secretKeys` are the keys Pulumi holds as secrets (`secure:` in the stack
+ * file); a credential under any other key is refused.
  */
-export function parseStackConfig(values: Record<string, string>): StackConfig {
+export function parseStackConfig(values: Record<string, string>, secretKeys: readonly string[] = []): StackConfig {
   const { raw, problems, nullKeys } = readRawConfig(values, Object.keys(stackSections));
+  problems.push(...plaintextSecrets(raw, secretKeys));
   const result = stackConfigSchema.safeParse(raw);
   if (result.success && problems.length === 0) return result.data;
   // zod skips the cross-key rules once any key is invalid; run those whose
@@ -37,7 +41,18 @@ export function parseStackConfig(values: Record<string, string>): StackConfig {
 
 /** Reads the running stack's config (under `pulumi up` or the mocks runtime). */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(pulumi.runtime.allConfig());
+  const values = pulumi.runtime.allConfig();
+  return parseStackConfig(values, Object.keys(values).filter(isConfigSecret));
+}
+
+/**
+ * @pulumi/pulumi exports isConfigSecret from its runtime but leaves it out of
+ * its typings (marked internal); it reads the engine's PULUMI_CONFIG_SECRET_KEYS.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (k: string) => boolean };
+  if (!runtime.isConfigSecret) throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret; the plaintext secret check needs it");
+  return runtime.isConfigSecret(key);
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -17,7 +17,8 @@ function stackMatrix(projectDir: string): Record<"stacks" | Environment, string[
   const problems: string[] = [];
   for (const stack of listStacks(projectDir)) {
     try {
-      const config = parseStackConfig(readStackConfig({ stack, projectDir }).values);
+      const { values, secretKeys } = readStackConfig({ stack, projectDir });
+      const config = parseStackConfig(values, secretKeys);
       matrix.stacks.push(stack);
       matrix[config.environment].push(stack);
     } catch (err) {

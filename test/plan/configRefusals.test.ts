@@ -66,3 +66,34 @@ describe("keys outside the namespaces the program reads", () => {
     expect(res.stderr).toContain("did you mean adls-migration:redundancy?");
   });
 });
+
+describe("plaintext secrets", () => {
+  const source = {
+    accountName: "contosogen1",
+    auth: "servicePrincipal",
+    clientId: "11111111-2222-3333-4444-555555555555",
+    tenantId: "66666666-7777-8888-9999-000000000000",
+    keyVault: { name: "kv-contoso-mig", create: true, secretValue: "s3cr3t" },
+    secretName: "gen1-sp",
+  };
+  const command = "pulumi config set --secret --path 'adls-migration:source.keyVault.secretValue' <value>";
+
+  it("refuses a clear-text secretValue with the command that stores it as a secret", () => {
+    expect(configProblems({ "adls-migration:source": source })).toEqual([
+      `adls-migration:source.keyVault.secretValue: is a secret written in clear text; remove it from the stack file and run: ${command}`,
+    ]);
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:source": source }), ["adls-migration:source"]).source).toMatchObject({ secretName: "gen1-sp" });
+  });
+
+  it("npm run plan exits 2 for the clear-text value and accepts the secure: form", () => {
+    const sourceYaml = (secret: string) =>
+      `${BASE_YAML.replace(/ {2}adls-migration:source: .*\n/, "")}  adls-migration:source:\n    accountName: contosogen1\n    auth: servicePrincipal\n` +
+      `    clientId: ${source.clientId}\n    tenantId: ${source.tenantId}\n    secretName: gen1-sp\n    keyVault:\n      name: kv-contoso-mig\n      create: true\n      secretValue: ${secret}\n`;
+    const clear = runScript("plan.ts", ["--config-file", stackFileText(sourceYaml("s3cr3t"))]);
+    expect(clear.code).toBe(2);
+    expect(clear.stderr).toContain(command);
+    const secure = runScript("plan.ts", ["--config-file", stackFileText(sourceYaml("\n        secure: v1:AAABAHh0ZXh0"))]);
+    expect(secure.stderr).toBe("");
+    expect(secure.code).toBe(0);
+  });
+});

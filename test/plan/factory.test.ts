@@ -206,7 +206,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
       keyVault: { name: "kv-contoso-mig", create: true, secretValue: "s3cr3t-value-never-printed" },
       secretName: "gen1-sp",
     };
-    const plan = await planWith({ "adls-migration:source": sp }, {});
+    const plan = await planWith({ "adls-migration:source": sp }, { secretKeys: ["adls-migration:source"] });
     const ls = Object.fromEntries(ofType(plan, "azure-native:datafactory:LinkedService").map((r) => [r.inputs.linkedServiceName, r.inputs.properties]));
     expect(ls.KeyVault).toMatchObject({ type: "AzureKeyVault", baseUrl: "https://kv-contoso-mig.vault.azure.net/" });
     expect(ls.Gen1Store).toMatchObject({

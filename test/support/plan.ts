@@ -1,5 +1,5 @@
 import type { MockCallArgs } from "@pulumi/pulumi/runtime";
-import { ConfigError, PROJECT, parseStackConfig } from "../../components/config/load";
+import { ConfigError, PROJECT, loadStackConfig, parseStackConfig } from "../../components/config/load";
 import { migrationStack } from "../../components/stack";
 import { Plan, PlannedResource, runUnderMocks } from "../../scripts/plan/runtime";
 
@@ -30,7 +30,7 @@ export function toPulumiValues(config: Record<string, unknown>): Record<string, 
 /** Plans the stack for `overrides` on top of BASE_CONFIG (undefined removes a key). */
 export async function planWith(
   overrides: Record<string, unknown> = {},
-  opts: { stack?: string; call?: (args: MockCallArgs) => Record<string, unknown> | undefined } = {},
+  opts: { stack?: string; secretKeys?: string[]; call?: (args: MockCallArgs) => Record<string, unknown> | undefined } = {},
 ): Promise<Plan> {
   const values = toPulumiValues({ ...BASE_CONFIG, ...overrides });
   return planValues(values, opts);
@@ -47,7 +47,7 @@ export async function planValues(
     values,
     secretKeys: opts.secretKeys,
     call: opts.call,
-    program: () => migrationStack(parseStackConfig(values), { project: PROJECT, stack }),
+    program: () => migrationStack(loadStackConfig(), { project: PROJECT, stack }),
   });
 }
 
