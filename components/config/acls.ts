@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AccessGrant } from "./access";
 import { DIRECTORY_PATH, FILESYSTEM_NAME, flag, oneOf } from "./primitives";
 
 /**
@@ -119,3 +120,38 @@ export const aclSpecSchema = z
     });
   });
 export type AclSpec = z.output<typeof aclSpecSchema>;
+
+/**
+ * Checks of the `acls` key against the rest of the stack config: post-deploy
+ * resolves group and user names only through the stack output `principals`,
+ * which lists exactly the principals of the `access` grants (group display
+ * names; UPNs and service principal names, which are user entries in an ACL).
+ * A name outside it, or a path on an undeclared filesystem, would otherwise
+ * fail only after `pulumi up`.
+ */
+export function aclCrossChecks(c: { acls?: AclSpec; filesystems: { name: string }[]; access: AccessGrant[] }): { path: PropertyKey[]; message: string }[] {
+  if (!c.acls) return [];
+  const declared = c.filesystems.map((f) => f.name);
+  const groups = c.access.flatMap(({ principal: p }) => (p.kind === "group" ? [p.name] : []));
+  const users = c.access.flatMap(({ principal: p }) => (p.kind === "user" ? [p.upn] : p.kind === "servicePrincipal" ? [p.name] : []));
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  c.acls.rules.forEach((rule, i) => {
+    const filesystem = rule.path.split("/")[0];
+    if (!declared.includes(filesystem)) {
+      issues.push({ path: ["acls", "rules", i, "path"], message: `filesystem "${filesystem}" is not declared under adls-migration:filesystems (declared: ${declared.join(", ")})` });
+    }
+    rule.entries.forEach((e, j) => {
+      const [kind, name, known] = e.group !== undefined ? (["group", e.group, groups] as const) : (["user", e.user, users] as const);
+      if (name === undefined || known.includes(name)) return;
+      const sameButCase = known.find((k) => k.toLowerCase() === name.toLowerCase());
+      issues.push({
+        path: ["acls", "rules", i, "entries", j, kind],
+        message:
+          `"${name}" is not a ${kind === "group" ? "group" : "user or service principal"} that adls-migration:access grants produce ` +
+          `(${known.length > 0 ? `known: ${[...new Set(known)].join(", ")}` : "access names none"})${sameButCase ? `; names match exactly, did you mean "${sameButCase}"?` : ""}; ` +
+          "add a grant for it under adls-migration:access, or give objectId + type",
+      });
+    });
+  });
+  return issues;
+}

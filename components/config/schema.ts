@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SHARED_KEY_WAIVER_TAG } from "../../policy/rules/waivers";
 import { accessSchema } from "./access";
-import { aclSpecSchema } from "./acls";
+import { aclCrossChecks, aclSpecSchema } from "./acls";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
@@ -99,6 +99,7 @@ const CROSS_CHECKS: { needs: (keyof Sections)[]; run(c: Sections): Issue[] }[] =
       ),
   },
   { needs: ["pattern", "filesystems", "migration"], run: (c) => migrationCrossChecks(c) },
+  { needs: ["acls", "filesystems", "access"], run: (c) => aclCrossChecks(c) },
   {
     needs: ["pattern", "migration", "source"],
     run: (c) => {

@@ -37,6 +37,8 @@ const BASE = {
   "adls-migration:pattern": "lift-and-shift",
   "adls-migration:namePrefix": "contoso",
   "adls-migration:source": { accountName: "contosogen1" },
+  // ACL entries may only name principals the stack's access grants produce.
+  "adls-migration:access": [{ principal: { group: "dl-readers" }, role: "Storage Blob Data Reader", scope: "account" }],
 };
 
 /** A valid stack config whose migration copies into the first filesystem. */
@@ -114,6 +116,8 @@ describe("post-deploy: ACL input is checked first", () => {
     const file = stackFile(
       "early",
       stackConfig([{ name: "early", folders: ["landing"] }], {
+        // Granted in the config, but missing from the principals the run resolves names with.
+        "adls-migration:access": [{ principal: { group: "dl-nobody" }, role: "Storage Blob Data Reader", scope: "account" }],
         "adls-migration:acls": { rules: [{ path: "early/landing", entries: [{ group: "dl-nobody", permissions: "r-x" }] }] },
       }),
     );

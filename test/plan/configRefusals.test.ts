@@ -97,3 +97,41 @@ describe("plaintext secrets", () => {
     expect(secure.code).toBe(0);
   });
 });
+
+describe("acls checked against filesystems and access at plan time", () => {
+  const access = [
+    { principal: { group: "dl-readers", create: true }, role: "Storage Blob Data Reader", scope: "account" },
+    { principal: { user: "ana@contoso.com" }, role: "Storage Blob Data Reader", scope: "filesystem:raw" },
+    { principal: { servicePrincipal: "etl-app" }, role: "Storage Blob Data Contributor", scope: "filesystem:raw" },
+  ];
+  const acls = (entries: Record<string, unknown>[], path = "raw/sales") => ({ "adls-migration:access": access, "adls-migration:acls": { rules: [{ path, entries }] } });
+
+  it("accepts entries naming granted groups, users, service principals, and any object id", () => {
+    const values = toPulumiValues({
+      ...BASE_CONFIG,
+      ...acls([
+        { group: "dl-readers", permissions: "r-x" },
+        { user: "ana@contoso.com", permissions: "r-x" },
+        { user: "etl-app", permissions: "rwx" },
+        { objectId: "0b5e4a9c-1111-2222-3333-444455556666", type: "group", permissions: "r-x" },
+      ]),
+    });
+    expect(parseStackConfig(values).acls?.rules[0].entries).toHaveLength(4);
+  });
+
+  it("refuses a rule on an undeclared filesystem", () => {
+    expect(configProblems(acls([{ group: "dl-readers", permissions: "r-x" }], "archive/2020"))).toEqual([
+      'adls-migration:acls.rules[0].path: filesystem "archive" is not declared under adls-migration:filesystems (declared: raw, curated)',
+    ]);
+  });
+
+  it("refuses names the access grants do not produce, and a group name used as a user", () => {
+    expect(configProblems(acls([{ group: "DL-Readers", permissions: "r-x" }, { user: "dl-readers", permissions: "r-x" }]))).toEqual([
+      'adls-migration:acls.rules[0].entries[0].group: "DL-Readers" is not a group that adls-migration:access grants produce (known: dl-readers); names match exactly, did you mean "dl-readers"?; add a grant for it under adls-migration:access, or give objectId + type',
+      'adls-migration:acls.rules[0].entries[1].user: "dl-readers" is not a user or service principal that adls-migration:access grants produce (known: ana@contoso.com, etl-app); add a grant for it under adls-migration:access, or give objectId + type',
+    ]);
+    expect(configProblems({ "adls-migration:acls": { rules: [{ path: "raw", entries: [{ group: "dl-readers", permissions: "r-x" }] }] } })).toEqual([
+      expect.stringContaining("(access names none)"),
+    ]);
+  });
+});
