@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DIRECTORY_PATH, DIRECTORY_PATH_RULE, FILESYSTEM_NAME, FILESYSTEM_NAME_RULE, flag, integer, matching, oneOf } from "./primitives";
+import { DIRECTORY_PATH, DIRECTORY_PATH_RULE, FILESYSTEM_NAME, FILESYSTEM_NAME_RULE, flag, integer, matching, oneOf, timespan, utcInstant } from "./primitives";
 
 /** What Data Factory moves and how: the `adls-migration:migration` key. */
 
@@ -55,21 +55,15 @@ export const TUMBLING_FREQUENCIES: readonly Frequency[] = ["Minute", "Hour", "Mo
 /** The service rejects tumbling windows shorter than this. */
 export const MIN_TUMBLING_MINUTES = 15;
 
-const ISO_INSTANT_RULE = "a UTC date-time such as 2026-12-01T00:00:00Z";
-const isoInstant = () =>
-  matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, ISO_INSTANT_RULE).refine((v) => !Number.isNaN(Date.parse(v)), {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a real date: ${ISO_INSTANT_RULE}`,
-  });
-
 export const scheduleSchema = z.strictObject({
   /** Tumbling window (incremental, bidirectional-sync): Minute, Hour or Month. Schedule (dual-pipeline): any. */
   frequency: oneOf(FREQUENCIES),
   interval: integer(1, 1000).default(1),
   /** First window start (tumbling windows backfill from here) or first schedule run. */
-  startTime: isoInstant(),
-  endTime: isoInstant().optional(),
+  startTime: utcInstant(),
+  endTime: utcInstant().optional(),
   /** Tumbling window only: wait after the window closes before running, d.hh:mm:ss or hh:mm:ss. */
-  delay: matching(/^(\d+\.)?\d{2}:\d{2}:\d{2}$/, "a timespan such as 00:10:00").optional(),
+  delay: timespan().optional(),
   /** Tumbling window only: windows that may run at once (1-50). */
   maxConcurrency: integer(1, 50).default(1),
   /** Tumbling window only: retries of a failed window run. */

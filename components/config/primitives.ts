@@ -56,12 +56,47 @@ export const STORAGE_ACCOUNT_NAME_RULE = "3-24 lowercase letters and digits";
 export const STORAGE_ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 
 /**
- * A relative directory path inside a filesystem ("sales/2024"). Rejects `..`,
- * empty segments and leading or trailing slashes so that the same string can
- * be joined into DFS URLs and ADF folder paths without escaping surprises.
+ * A relative directory path inside a filesystem ("sales/2024"). Rejects empty
+ * segments and leading or trailing slashes so that the same string can be
+ * joined into DFS URLs and ADF folder paths without escaping surprises, and
+ * what the storage service refuses or mangles:
+ * - "No path segments should end with a dot" and control characters
+ *   (0x00-0x1F, \u0081, ...) "are not allowed"; a directory name has at most
+ *   1,024 characters (learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata).
+ *   A segment ending in a dot also covers "." and "..".
+ * - 255 characters per segment: the limit of the issue that asked for it
+ *   (NAME_MAX of POSIX and HDFS clients); the Azure pages above state no
+ *   per-segment limit for Gen2, so this is the stricter, portable choice.
  */
-export const DIRECTORY_PATH_RULE = "a relative path such as sales/2024: no leading or trailing '/', no '//', no '.' or '..' segments";
-export const DIRECTORY_PATH = /^(?!.*(^|\/)\.{1,2}(\/|$))[^/\\]+(\/[^/\\]+)*$/;
+export const DIRECTORY_PATH_RULE =
+  "a relative path such as sales/2024: no leading or trailing '/', no '//', no segment ending in '.' (so no '.' or '..'), " +
+  "no control characters, at most 255 characters per segment and 1,024 in all";
+const SEGMENT = String.raw`[^/\\\p{Cc}]{0,254}[^/\\\p{Cc}.]`;
+export const DIRECTORY_PATH = new RegExp(`^(?=[^]{1,1024}$)${SEGMENT}(/${SEGMENT})*$`, "u");
+
+/** A UTC instant such as 2026-12-01T00:00:00Z that names a real moment (no 2026-02-30, no T24:00). */
+export function utcInstant() {
+  const rule = "a UTC date-time such as 2026-12-01T00:00:00Z";
+  return matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/, rule).refine(
+    // JavaScript's Date rolls 2026-02-30 over to March 2 and T24:00 to the next
+    // day; a value that does not come back unchanged does not exist.
+    (v) => {
+      const parsed = new Date(v);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 16) === v.slice(0, 16) && Number(v.slice(17, 19) || "0") < 60;
+    },
+    { error: (issue) => `${JSON.stringify(issue.input)} is not a real date and time (day within its month, hours 00-23, minutes and seconds 00-59): ${rule}` },
+  );
+}
+
+/**
+ * A Data Factory timespan `[d.]hh:mm:ss`. ARM's pattern for a tumbling
+ * window `delay` is `((\d+)\.)?(\d\d):(60|([0-5][0-9])):(60|([0-5][0-9]))`
+ * (@azure/arm-datafactory TumblingWindowTrigger.delay); 60 is refused here
+ * as well, since it is the next unit written differently.
+ */
+export function timespan() {
+  return matching(/^(\d+\.)?\d{2}:[0-5]\d:[0-5]\d$/, "a timespan [d.]hh:mm:ss such as 00:10:00, minutes and seconds 00-59");
+}
 
 /** Azure resource id of a subnet. */
 export const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SHARED_KEY_WAIVER_TAG } from "../../policy/rules/waivers";
 import { accessSchema } from "./access";
 import { aclCrossChecks, aclSpecSchema } from "./acls";
+import { azureRegion } from "./regions";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
@@ -13,6 +14,41 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** Tags the stack sets itself (the policy pack reads `environment` and the waiver tag). */
 const RESERVED_TAGS = ["managed-by", "project", "environment", "migration-pattern", SHARED_KEY_WAIVER_TAG];
+
+/**
+ * Azure tag limits: "a maximum of 50 tag name/value pairs" per resource; "For
+ * storage accounts, the tag name is limited to 128 characters, and the tag
+ * value is limited to 256 characters"; "Tag names can't contain these
+ * characters: <, >, %, &, \, ?, /"
+ * (learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations).
+ * Every tag goes on the storage account too, so its limits apply.
+ */
+const MAX_TAGS = 50;
+const MAX_TAG_NAME = 128;
+const MAX_TAG_VALUE = 256;
+const FORBIDDEN_TAG_NAME_CHARS = /[<>%&\\?/]/;
+
+function checkTags(tags: Record<string, string>, ctx: z.RefinementCtx): void {
+  const room = MAX_TAGS - RESERVED_TAGS.length;
+  const count = Object.keys(tags).length;
+  if (count > room) {
+    ctx.addIssue({ code: "custom", message: `has ${count} tags; Azure allows ${MAX_TAGS} per resource and the stack sets up to ${RESERVED_TAGS.length} itself (${RESERVED_TAGS.join(", ")}), so at most ${room}` });
+  }
+  for (const [name, value] of Object.entries(tags)) {
+    if (RESERVED_TAGS.includes(name.toLowerCase())) {
+      ctx.addIssue({ code: "custom", path: [name], message: `is set by the stack itself; reserved tags: ${RESERVED_TAGS.join(", ")}` });
+    }
+    if (FORBIDDEN_TAG_NAME_CHARS.test(name)) {
+      ctx.addIssue({ code: "custom", path: [name], message: "tag names can't contain < > % & \\ ? / (Azure tag limits)" });
+    }
+    if (name.length > MAX_TAG_NAME) {
+      ctx.addIssue({ code: "custom", path: [name], message: `tag name has ${name.length} characters; a storage account tag name has at most ${MAX_TAG_NAME}` });
+    }
+    if (value.length > MAX_TAG_VALUE) {
+      ctx.addIssue({ code: "custom", path: [name], message: `tag value has ${value.length} characters; Azure allows at most ${MAX_TAG_VALUE}` });
+    }
+  }
+}
 
 export const PATTERNS = ["lift-and-shift", "incremental", "dual-pipeline", "bidirectional-sync"] as const;
 export type Pattern = (typeof PATTERNS)[number];
@@ -26,7 +62,7 @@ export const stackSections = {
   environment: oneOf(ENVIRONMENTS),
   pattern: oneOf(PATTERNS),
   /** Azure region; falls back to azure-native:location (filled in by the loader). */
-  location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope; or set azure-native:location"),
+  location: azureRegion(),
   /** Short lowercase prefix for every resource name. */
   namePrefix: matching(/^[a-z][a-z0-9]{1,11}$/, "2-12 lowercase letters and digits, starting with a letter"),
   /** Explicit storage account name; derived from prefix, environment and a hash when absent. */
@@ -35,16 +71,8 @@ export const stackSections = {
   resourceGroupName: matching(/^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'").optional(),
   /** Pulumi `protect` plus a CanNotDelete lock on the account; defaults to true for prod. */
   protect: flag().optional(),
-  tags: z
-    .record(z.string(), z.string())
-    .default({})
-    .superRefine((tags, ctx) => {
-      for (const key of Object.keys(tags)) {
-        if (RESERVED_TAGS.includes(key.toLowerCase())) {
-          ctx.addIssue({ code: "custom", path: [key], message: `is set by the stack itself; reserved tags: ${RESERVED_TAGS.join(", ")}` });
-        }
-      }
-    }),
+  /** Extra tags on every resource; the stack adds its own (reserved) ones. */
+  tags: z.record(z.string(), z.string()).default({}).superRefine(checkTags),
   /** RBAC grants on the account or its filesystems (see docs/access.md). */
   access: accessSchema,
   /** Reasoned exceptions to the security baseline policies (policy/). */

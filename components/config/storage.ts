@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nonPublicContaining, parseIpv4 } from "../../policy/rules/ipv4";
 import {
   DIRECTORY_PATH,
   DIRECTORY_PATH_RULE,
@@ -31,13 +32,41 @@ export type FilesystemConfig = z.infer<typeof filesystemSchema>;
 export const PRIVATE_ENDPOINT_SERVICES = ["dfs", "blob"] as const;
 export type PrivateEndpointService = (typeof PRIVATE_ENDPOINT_SERVICES)[number];
 
+/**
+ * Storage firewall limits: "Maximum number of IP address rules per storage
+ * account: 400", "Maximum number of virtual network rules per storage
+ * account: 400" (learn.microsoft.com/azure/storage/common/scalability-targets-standard-account;
+ * storage-network-security-virtual-networks: "up to 400 virtual network rules").
+ */
+export const MAX_IP_RULES = 400;
+export const MAX_VIRTUAL_NETWORK_RULES = 400;
+
+/** IP rules are "allowed only for public internet IP addresses" (storage-network-security-limitations). */
+const publicIpRule = matching(IPV4_RULE, "an IPv4 address or CIDR range up to /30").superRefine((rule, ctx) => {
+  const range = parseIpv4(rule);
+  const reserved = range && nonPublicContaining(range);
+  if (reserved) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${rule}" is in ${reserved.cidr} (${reserved.what}): storage IP rules admit public internet addresses only; reach the account from a private network through subnetIds or privateEndpoints`,
+    });
+  }
+});
+
+const atMost = (max: number, what: string) => (list: unknown[], ctx: z.RefinementCtx) => {
+  if (list.length > max) ctx.addIssue({ code: "custom", message: `has ${list.length} ${what}; a storage account allows at most ${max}` });
+};
+
 export const networkSchema = z.strictObject({
   /** What happens to traffic no rule matches. Deny unless a stack explicitly opens the account. */
   defaultAction: oneOf(["Deny", "Allow"]).default("Deny"),
   /** Public IPv4 addresses or CIDR ranges allowed through the firewall. */
-  ipRules: z.array(matching(IPV4_RULE, "an IPv4 address or CIDR range up to /30")).default([]),
+  ipRules: z.array(publicIpRule).superRefine(atMost(MAX_IP_RULES, "IP rules")).default([]),
   /** Subnet resource ids allowed through the firewall (the subnet needs the Microsoft.Storage service endpoint). */
-  subnetIds: z.array(matching(SUBNET_ID, "a subnet resource id /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>")).default([]),
+  subnetIds: z
+    .array(matching(SUBNET_ID, "a subnet resource id /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>"))
+    .superRefine(atMost(MAX_VIRTUAL_NETWORK_RULES, "virtual network rules"))
+    .default([]),
   /** Private endpoints for the dfs and blob sub-resources, placed in one subnet. */
   privateEndpoints: z
     .strictObject({

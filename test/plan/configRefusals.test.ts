@@ -135,3 +135,84 @@ describe("acls checked against filesystems and access at plan time", () => {
     ]);
   });
 });
+
+describe("values Azure rejects at deploy time", () => {
+  const migration = BASE_CONFIG["adls-migration:migration"] as { folders: unknown[]; schedule: Record<string, unknown> };
+  const schedule = (s: Record<string, unknown>) => ({ "adls-migration:migration": { ...migration, schedule: { ...migration.schedule, ...s } } });
+
+  it("refuses a location that is not an Azure region, suggesting the near one", () => {
+    expect(configProblems({ "azure-native:location": "westeuropa" })).toEqual([
+      'adls-migration:location: "westeuropa" is not an Azure region name (lowercase, no spaces, as `az account list-locations` prints it); did you mean westeurope?',
+    ]);
+    expect(configProblems({ "adls-migration:location": "mars" })).toEqual([expect.stringMatching(/^adls-migration:location: "mars" is not an Azure region name/)]);
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "azure-native:location": "swedencentral" })).location).toBe("swedencentral");
+  });
+
+  it.each([
+    ["10.1.0.0/16", "10.0.0.0/8 (private, RFC 1918)"],
+    ["192.168.4.7", "192.168.0.0/16 (private, RFC 1918)"],
+    ["172.20.0.0/14", "172.16.0.0/12 (private, RFC 1918)"],
+    ["100.64.1.0/24", "100.64.0.0/10 (carrier-grade NAT, RFC 6598)"],
+    ["127.0.0.1", "127.0.0.0/8 (loopback, RFC 1122)"],
+  ])("refuses the non-public IP rule %s", (rule, range) => {
+    expect(configProblems({ "adls-migration:network": { ipRules: ["16.17.18.0/24", rule] } })).toEqual([
+      `adls-migration:network.ipRules[1]: "${rule}" is in ${range}: storage IP rules admit public internet addresses only; reach the account from a private network through subnetIds or privateEndpoints`,
+    ]);
+  });
+
+  it("refuses more IP and virtual network rules than a storage account holds", () => {
+    const ips = Array.from({ length: 401 }, (_, i) => `20.${Math.floor(i / 256)}.${i % 256}.1`);
+    const subnet = (i: number) => `/subscriptions/1/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s${i}`;
+    expect(configProblems({ "adls-migration:network": { ipRules: ips, subnetIds: Array.from({ length: 401 }, (_, i) => subnet(i)) } })).toEqual([
+      "adls-migration:network.ipRules: has 401 IP rules; a storage account allows at most 400",
+      "adls-migration:network.subnetIds: has 401 virtual network rules; a storage account allows at most 400",
+    ]);
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:network": { ipRules: ips.slice(0, 400) } })).network.ipRules).toHaveLength(400);
+  });
+
+  it("refuses tags over Azure's limits", () => {
+    const many = Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "x"]));
+    expect(configProblems({ "adls-migration:tags": many })).toEqual([
+      "adls-migration:tags: has 46 tags; Azure allows 50 per resource and the stack sets up to 5 itself (managed-by, project, environment, migration-pattern, policy-waiver-shared-key-access), so at most 45",
+    ]);
+    expect(configProblems({ "adls-migration:tags": { "cost/center": "1", ["n".repeat(129)]: "1", owner: "v".repeat(257) } })).toEqual([
+      "adls-migration:tags.cost/center: tag names can't contain < > % & \\ ? / (Azure tag limits)",
+      `adls-migration:tags.${"n".repeat(129)}: tag name has 129 characters; a storage account tag name has at most 128`,
+      "adls-migration:tags.owner: tag value has 257 characters; Azure allows at most 256",
+    ]);
+  });
+
+  it.each([
+    ["sales.", "ends in '.'"],
+    ["sales/2024./q1", "segment ends in '.'"],
+    ["sales/\u0007bell", "control character"],
+    ["a".repeat(256), "256-character segment"],
+    [Array.from({ length: 5 }, () => "b".repeat(250)).join("/"), "over 1,024 characters"],
+  ])("refuses the folder name %j (%s)", (folder) => {
+    expect(configProblems({ "adls-migration:filesystems": [{ name: "raw", folders: [folder] }, { name: "curated" }] })).toEqual([
+      expect.stringMatching(/^adls-migration:filesystems\[0\]\.folders\[0\]: .* is not valid: .*no segment ending in '\.'.*no control characters, at most 255 characters per segment and 1,024 in all$/),
+    ]);
+  });
+
+  it("accepts folder names with inner dots, spaces and non-ASCII letters", () => {
+    const folders = ["v1.2/data", "Sales Reports/2024", "données/été", "a".repeat(255)];
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, "adls-migration:filesystems": [{ name: "raw", folders }, { name: "curated" }] })).filesystems[0].folders).toEqual(folders);
+  });
+
+  it.each(["2026-02-30T00:00:00Z", "2026-12-01T24:00:00Z", "2026-04-31T00:00Z", "2026-12-01T10:60:00Z", "2026-12-01T10:00:60Z"])(
+    "refuses the date %s that does not exist instead of shifting it",
+    (startTime) => {
+      expect(configProblems(schedule({ startTime }))).toEqual([
+        `adls-migration:migration.schedule.startTime: "${startTime}" is not a real date and time (day within its month, hours 00-23, minutes and seconds 00-59): a UTC date-time such as 2026-12-01T00:00:00Z`,
+      ]);
+    },
+  );
+
+  it("refuses a delay whose minutes or seconds exceed 59", () => {
+    expect(configProblems(schedule({ delay: "00:75:00" }))).toEqual([
+      'adls-migration:migration.schedule.delay: "00:75:00" is not valid: a timespan [d.]hh:mm:ss such as 00:10:00, minutes and seconds 00-59',
+    ]);
+    expect(configProblems(schedule({ delay: "1.00:00:99" }))).toHaveLength(1);
+    expect(parseStackConfig(toPulumiValues({ ...BASE_CONFIG, ...schedule({ delay: "1.02:30:00", startTime: "2028-02-29T23:59:59Z" }) })).migration.schedule).toMatchObject({ delay: "1.02:30:00" });
+  });
+});
