@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SHARED_KEY_WAIVER_TAG, WAIVER_REASON_MAX } from "../../policy/rules/waivers";
+import { SHARED_KEY_WAIVER_TAG, WAIVER_REASON_MAX, WAIVER_REASON_MIN } from "../../policy/rules/waivers";
 
 /**
  * `adls-migration:policyWaivers`: deliberate exceptions to the security
@@ -11,7 +11,7 @@ const waiverSchema = z.strictObject({
   reason: z
     .string({ error: "is required: say why the exception is needed (and until when)" })
     .trim()
-    .min(10, { error: "must explain the exception in at least 10 characters" })
+    .min(WAIVER_REASON_MIN, { error: `must explain the exception in at least ${WAIVER_REASON_MIN} characters` })
     .max(WAIVER_REASON_MAX, { error: `must be at most ${WAIVER_REASON_MAX} characters (it is stored as an Azure tag value)` }),
 });
 

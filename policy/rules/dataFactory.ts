@@ -8,20 +8,17 @@ export const LINKED_SERVICE = "azure-native:datafactory:LinkedService";
  * both). Each must be absent, an expression, or an AzureKeyVaultSecret
  * reference: the Key Vault linked service then resolves it at run time.
  */
-const CREDENTIAL_FIELDS = new Set([
-  "accountKey",
-  "sasToken",
-  "servicePrincipalKey",
-  "servicePrincipalCredential",
-  "password",
-  "secretAccessKey",
-  "clientSecret",
-  "apiKey",
-  "accessToken",
-]);
+const CREDENTIAL_FIELDS = new Set(
+  ["accountKey", "sasToken", "servicePrincipalKey", "servicePrincipalCredential", "password", "secretAccessKey", "clientSecret", "apiKey", "accessToken"].map(
+    // ARM property names are matched case-insensitively, so `ServicePrincipalKey` is the same field.
+    (k) => k.toLowerCase(),
+  ),
+);
 
-/** Connection-string parts that are credentials. */
+/** Connection-string parts that are credentials, and a SAS signature, in any string property. */
 const INLINE_SECRET_IN_TEXT = /(AccountKey|Password|Pwd|SharedAccessSignature|SharedAccessKey)\s*=|[?&]sig=/i;
+/** A storage account key as Azure issues it: 64 random bytes in base64, 88 characters ending "==". */
+const ACCOUNT_KEY = /(^|[^A-Za-z0-9+/])[A-Za-z0-9+/]{86}==($|[^A-Za-z0-9+/=])/;
 
 function isKeyVaultReference(value: unknown): boolean {
   return asRecord(value)?.type === "AzureKeyVaultSecret";
@@ -59,13 +56,13 @@ function findInlineSecrets(value: unknown, path: string, found: string[]): void 
       }
       continue;
     }
-    if (CREDENTIAL_FIELDS.has(key) && child !== undefined && !isUnknown(child) && !isKeyVaultReference(child) && !isExpression(child)) {
+    if (CREDENTIAL_FIELDS.has(key.toLowerCase()) && child !== undefined && !isUnknown(child) && !isKeyVaultReference(child) && !isExpression(child)) {
       if (asRecord(child)?.type !== "SecureString") {
         found.push(`${childPath} holds an inline credential; reference a Key Vault secret (type AzureKeyVaultSecret) or use managed identity`);
         continue;
       }
     }
-    if ((key === "connectionString" || key === "sasUri") && typeof child === "string" && INLINE_SECRET_IN_TEXT.test(child)) {
+    if (typeof child === "string" && !isExpression(child) && (INLINE_SECRET_IN_TEXT.test(child) || ACCOUNT_KEY.test(child))) {
       found.push(`${childPath} contains a key, password or SAS signature; use managed identity or a Key Vault secret reference`);
       continue;
     }

@@ -1,14 +1,22 @@
 import { roleAssignmentPrincipalType, prodAccountLocked } from "./authorization";
 import { linkedServiceNoInlineSecrets } from "./dataFactory";
-import { STORAGE_RULES } from "./storage";
+import { keyVaultProtected } from "./keyVault";
+import { STORAGE_RULES, softDeleteEnabled } from "./storage";
 import type { ResourceUnderPolicy, Rule, Violation } from "./types";
 
 export { UNKNOWN } from "./types";
 export type { ResourceRule, ResourceUnderPolicy, Rule, StackRule, Violation } from "./types";
-export { SHARED_KEY_WAIVER_TAG, WAIVER_REASON_MAX } from "./waivers";
+export { SHARED_KEY_WAIVER_TAG, WAIVER_REASON_MAX, WAIVER_REASON_MIN } from "./waivers";
 
 /** The security baseline: every rule of the policy pack, in the order they are reported. */
-export const BASELINE: readonly Rule[] = [...STORAGE_RULES, linkedServiceNoInlineSecrets, roleAssignmentPrincipalType, prodAccountLocked];
+export const BASELINE: readonly Rule[] = [
+  ...STORAGE_RULES,
+  softDeleteEnabled,
+  linkedServiceNoInlineSecrets,
+  keyVaultProtected,
+  roleAssignmentPrincipalType,
+  prodAccountLocked,
+];
 
 /** Runs every rule over the resources of one stack and returns what they found. */
 export function evaluate(resources: readonly ResourceUnderPolicy[], rules: readonly Rule[] = BASELINE): Violation[] {

@@ -1,8 +1,10 @@
-import { type ResourceRule, type ResourceUnderPolicy, at, isUnknown, show } from "./types";
-import { SHARED_KEY_WAIVER_TAG, sharedKeyWaiver } from "./waivers";
+import { PUBLIC_ADDRESS_TOTAL, type Ipv4Range, parseIpv4, publicAddressCount } from "./ipv4";
+import { type ResourceRule, type ResourceUnderPolicy, type StackRule, asRecord, at, isUnknown, show } from "./types";
+import { SHARED_KEY_WAIVER_TAG, WAIVER_REASON_MIN, sharedKeyWaiver } from "./waivers";
 
 export const STORAGE_ACCOUNT = "azure-native:storage:StorageAccount";
 export const BLOB_CONTAINER = "azure-native:storage:BlobContainer";
+export const BLOB_SERVICE = "azure-native:storage:BlobServiceProperties";
 
 /**
  * A rule on one storage account input that must have an exact value.
@@ -114,11 +116,90 @@ export const sharedKeyDisabled: ResourceRule = {
   types: [STORAGE_ACCOUNT],
   check: (r: ResourceUnderPolicy) => {
     const v = at(r.props, "allowSharedKeyAccess");
-    if (isUnknown(v) || v === false || sharedKeyWaiver(r.props) !== undefined) return [];
+    if (isUnknown(v) || v === false) return [];
+    const reason = sharedKeyWaiver(r.props);
+    if (reason !== undefined && reason.length >= WAIVER_REASON_MIN) return [];
+    if (reason) {
+      return [`allowSharedKeyAccess is true with a waiver reason of ${reason.length} characters (${JSON.stringify(reason)}); a waiver needs a reason of at least ${WAIVER_REASON_MIN}`];
+    }
     return [
       `allowSharedKeyAccess is ${show(v)}; must be false, or waived with a reason in ` +
         `adls-migration:policyWaivers.sharedKeyAccess.reason (tag ${SHARED_KEY_WAIVER_TAG} on the account)`,
     ];
+  },
+};
+
+export const noCrossTenantReplication = accountSetting({
+  name: "storage-no-cross-tenant-replication",
+  description: "Storage accounts do not allow object replication to accounts in other Entra tenants (allowCrossTenantReplication false).",
+  path: "allowCrossTenantReplication",
+  accepts: (v) => v === false,
+  expected: "false",
+});
+
+/**
+ * The most public IPv4 space a firewall with defaultAction Deny may admit:
+ * one /16. Beyond that the rules no longer describe known clients, and rule
+ * sets such as 0.0.0.0/0, or 1.0.0.0/1 with 128.0.0.0/1, open the account to
+ * the whole internet while defaultAction still reads Deny.
+ */
+export const MAX_PUBLIC_ADDRESSES = 65_536;
+
+export const firewallNotOpen: ResourceRule = {
+  kind: "resource",
+  name: "storage-firewall-not-open",
+  description: `Storage firewall IP rules admit at most ${MAX_PUBLIC_ADDRESSES.toLocaleString("en-US")} public IPv4 addresses together (one /16), so that defaultAction Deny means something.`,
+  enforcementLevel: "mandatory",
+  types: [STORAGE_ACCOUNT],
+  check: (r) => {
+    const rules = at(r.props, "networkRuleSet.ipRules");
+    if (isUnknown(rules) || !Array.isArray(rules)) return [];
+    const texts = rules.map((rule) => asRecord(rule)?.iPAddressOrRange).filter((t): t is string => typeof t === "string");
+    const ranges = texts.map(parseIpv4).filter((x): x is Ipv4Range => x !== undefined);
+    const admitted = publicAddressCount(ranges);
+    if (admitted <= MAX_PUBLIC_ADDRESSES) return [];
+    const share = ((admitted / PUBLIC_ADDRESS_TOTAL) * 100).toFixed(admitted === PUBLIC_ADDRESS_TOTAL ? 0 : 2);
+    return [
+      `networkRuleSet.ipRules (${texts.join(", ")}) admit ${admitted.toLocaleString("en-US")} public IPv4 addresses, ${share}% of the internet: ` +
+        `the firewall is open in effect although defaultAction is ${show(at(r.props, "networkRuleSet.defaultAction"))}; ` +
+        `list the egress ranges of the clients (at most ${MAX_PUBLIC_ADDRESSES.toLocaleString("en-US")} addresses, one /16) or use subnetIds / private endpoints`,
+    ];
+  },
+};
+
+/** Whether a BlobServiceProperties resource belongs to this account (by name, or by dependency while the name is unknown). */
+function servesAccount(service: ResourceUnderPolicy, account: ResourceUnderPolicy): boolean {
+  if (service.propertyDependencies?.accountName?.includes(account.urn)) return true;
+  const name = service.props.accountName;
+  return typeof name === "string" && name === account.props.accountName;
+}
+
+function retentionProblem(service: ResourceUnderPolicy | undefined, path: string): string | undefined {
+  if (!service) return undefined;
+  const policy = at(service.props, path);
+  if (isUnknown(policy)) return undefined;
+  const enabled = at(service.props, `${path}.enabled`);
+  const days = at(service.props, `${path}.days`);
+  if (enabled === true && typeof days === "number" && days >= 1) return undefined;
+  return `${path} is ${show(policy)}; must be { enabled: true, days: 1-365 }`;
+}
+
+export const softDeleteEnabled: StackRule = {
+  kind: "stack",
+  name: "storage-soft-delete",
+  description: "Every storage account has blob and container soft delete on (BlobServiceProperties deleteRetentionPolicy and containerDeleteRetentionPolicy enabled).",
+  enforcementLevel: "mandatory",
+  check: (resources) => {
+    const services = resources.filter((r) => r.type === BLOB_SERVICE);
+    return resources
+      .filter((r) => r.type === STORAGE_ACCOUNT)
+      .flatMap((account) => {
+        const service = services.find((s) => servesAccount(s, account));
+        const problems = service
+          ? [retentionProblem(service, "deleteRetentionPolicy"), retentionProblem(service, "containerDeleteRetentionPolicy")].filter((p): p is string => p !== undefined)
+          : [`account ${show(account.props.accountName)} has no BlobServiceProperties: blob and container soft delete are off`];
+        return problems.map((message) => ({ urn: service?.urn ?? account.urn, message }));
+      });
   },
 };
 
@@ -130,5 +211,7 @@ export const STORAGE_RULES: readonly ResourceRule[] = [
   noPublicBlobAccess,
   sharedKeyDisabled,
   networkDefaultDeny,
+  firewallNotOpen,
   infrastructureEncryption,
+  noCrossTenantReplication,
 ];
