@@ -59,28 +59,33 @@ export type Pattern = (typeof PATTERNS)[number];
  * reported instead of silently ignored.
  */
 export const stackSections = {
-  environment: oneOf(ENVIRONMENTS),
-  pattern: oneOf(PATTERNS),
-  /** Azure region; falls back to azure-native:location (filled in by the loader). */
-  location: azureRegion(),
-  /** Short lowercase prefix for every resource name. */
-  namePrefix: matching(/^[a-z][a-z0-9]{1,11}$/, "2-12 lowercase letters and digits, starting with a letter"),
-  /** Explicit storage account name; derived from prefix, environment and a hash when absent. */
-  accountName: matching(/^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits").optional(),
-  /** Resource group to create; defaults to <namePrefix>-<environment>-datalake. */
-  resourceGroupName: matching(/^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'").optional(),
-  /** Pulumi `protect` plus a CanNotDelete lock on the account; defaults to true for prod. */
-  protect: flag().optional(),
-  /** Extra tags on every resource; the stack adds its own (reserved) ones. */
-  tags: z.record(z.string(), z.string()).default({}).superRefine(checkTags),
-  /** RBAC grants on the account or its filesystems (see docs/access.md). */
-  access: accessSchema,
-  /** Reasoned exceptions to the security baseline policies (policy/). */
-  policyWaivers: policyWaiversSchema.default({}),
-  source: sourceSchema,
-  migration: migrationSchema,
-  /** Folder ACLs the post-deploy step applies (same shape as an `npm run acl` spec file). */
-  acls: aclSpecSchema.optional(),
+  environment: oneOf(ENVIRONMENTS).meta({ description: "Environment this stack deploys; prod turns protect on by default" }),
+  pattern: oneOf(PATTERNS).meta({ description: "Migration pattern (see docs/patterns.md)" }),
+  location: azureRegion().meta({
+    description: "Azure region (a name `az account list-locations` prints); falls back to azure-native:location",
+    example: "westeurope",
+  }),
+  namePrefix: matching(/^[a-z][a-z0-9]{1,11}$/, "2-12 lowercase letters and digits, starting with a letter").meta({
+    description: "Short lowercase prefix for every resource name (2-12 letters and digits, starting with a letter)",
+    example: "contoso",
+  }),
+  accountName: matching(/^[a-z0-9]{3,24}$/, "3-24 lowercase letters and digits")
+    .optional()
+    .meta({ description: "Explicit storage account name (globally unique); derived from prefix, environment and a 6-hex hash when absent" }),
+  resourceGroupName: matching(/^[-\w._()]{1,89}[-\w_()]$/, "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'")
+    .optional()
+    .meta({ description: "Resource group the stack creates; <namePrefix>-<environment>-datalake when absent" }),
+  protect: flag().optional().meta({ description: "Pulumi protect on the resource group, account and containers, plus a CanNotDelete lock; true for prod when absent" }),
+  tags: z
+    .record(z.string(), z.string())
+    .default({})
+    .superRefine(checkTags)
+    .meta({ description: "Extra tags on every taggable resource (at most 45; the stack sets its own reserved ones)" }),
+  access: accessSchema.meta({ description: "Entra ID groups and RBAC grants on the account or its filesystems (docs/access.md)" }),
+  policyWaivers: policyWaiversSchema.default({}).meta({ description: "Reasoned exceptions to the security baseline; only sharedKeyAccess can be waived (docs/ci.md)" }),
+  source: sourceSchema.meta({ description: "The Gen1 account the data comes from, and how Data Factory signs in to it" }),
+  migration: migrationSchema.meta({ description: "Folders to move, copy settings and trigger schedule (docs/patterns.md)" }),
+  acls: aclSpecSchema.optional().meta({ description: "Folder ACL rules post-deploy applies, same shape as an `npm run acl` spec (docs/acls.md)" }),
   ...storageKeys,
 };
 type Sections = z.output<z.ZodObject<typeof stackSections>>;

@@ -22,10 +22,11 @@ export type Redundancy = (typeof REDUNDANCIES)[number];
 export const PREMIUM_REDUNDANCIES: readonly Redundancy[] = ["LRS", "ZRS"];
 
 export const filesystemSchema = z.strictObject({
-  /** Container name. */
-  name: matching(FILESYSTEM_NAME, FILESYSTEM_NAME_RULE),
-  /** Directories the post-deploy step creates (ARM cannot create directories). */
-  folders: z.array(matching(DIRECTORY_PATH, DIRECTORY_PATH_RULE)).default([]),
+  name: matching(FILESYSTEM_NAME, FILESYSTEM_NAME_RULE).meta({ description: `Container name: ${FILESYSTEM_NAME_RULE}` }),
+  folders: z
+    .array(matching(DIRECTORY_PATH, DIRECTORY_PATH_RULE))
+    .default([])
+    .meta({ description: "Directories post-deploy creates (ARM cannot create directories)" }),
 });
 export type FilesystemConfig = z.infer<typeof filesystemSchema>;
 
@@ -58,15 +59,17 @@ const atMost = (max: number, what: string) => (list: unknown[], ctx: z.Refinemen
 };
 
 export const networkSchema = z.strictObject({
-  /** What happens to traffic no rule matches. Deny unless a stack explicitly opens the account. */
-  defaultAction: oneOf(["Deny", "Allow"]).default("Deny"),
-  /** Public IPv4 addresses or CIDR ranges allowed through the firewall. */
-  ipRules: z.array(publicIpRule).superRefine(atMost(MAX_IP_RULES, "IP rules")).default([]),
-  /** Subnet resource ids allowed through the firewall (the subnet needs the Microsoft.Storage service endpoint). */
+  defaultAction: oneOf(["Deny", "Allow"]).default("Deny").meta({ description: "What happens to traffic no rule matches" }),
+  ipRules: z
+    .array(publicIpRule)
+    .superRefine(atMost(MAX_IP_RULES, "IP rules"))
+    .default([])
+    .meta({ description: `Public IPv4 addresses or CIDR ranges (up to /30) allowed through the firewall, at most ${MAX_IP_RULES}` }),
   subnetIds: z
     .array(matching(SUBNET_ID, "a subnet resource id /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>"))
     .superRefine(atMost(MAX_VIRTUAL_NETWORK_RULES, "virtual network rules"))
-    .default([]),
+    .default([])
+    .meta({ description: `Subnet resource ids allowed (the subnet needs the Microsoft.Storage service endpoint), at most ${MAX_VIRTUAL_NETWORK_RULES}` }),
   /** Private endpoints for the dfs and blob sub-resources, placed in one subnet. */
   privateEndpoints: z
     .strictObject({
@@ -105,8 +108,10 @@ export const diagnosticsSchema = z.strictObject({
 export type DiagnosticsConfig = z.infer<typeof diagnosticsSchema>;
 
 export const storageKeys = {
-  redundancy: oneOf(REDUNDANCIES).default("ZRS"),
-  performance: oneOf(["standard", "premium"]).default("standard"),
+  redundancy: oneOf(REDUNDANCIES).default("ZRS").meta({ description: "Gen2 replication" }),
+  performance: oneOf(["standard", "premium"])
+    .default("standard")
+    .meta({ description: "standard (StorageV2) or premium (BlockBlobStorage, LRS/ZRS only); a change replaces the account" }),
   filesystems: z
     .array(filesystemSchema)
     .min(1, { error: "needs at least one filesystem" })
@@ -116,10 +121,13 @@ export const storageKeys = {
         if (seen.has(fs.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${fs.name}" is declared twice` });
         seen.add(fs.name);
       });
-    }),
-  network: networkSchema.default({ defaultAction: "Deny", ipRules: [], subnetIds: [] }),
-  sharedKeyAccess: flag().default(false),
-  softDeleteDays: integer(1, 365).default(7),
-  lifecycle: lifecycleSchema.optional(),
-  diagnostics: diagnosticsSchema.optional(),
+    })
+    .meta({ description: "Gen2 filesystems (containers) the stack creates, with the folders post-deploy creates in them" }),
+  network: networkSchema
+    .default({ defaultAction: "Deny", ipRules: [], subnetIds: [] })
+    .meta({ description: "Storage firewall and private endpoints" }),
+  sharedKeyAccess: flag().default(false).meta({ description: "Allow account keys and SAS tokens (off: Entra ID only); needs a policyWaivers reason" }),
+  softDeleteDays: integer(1, 365).default(7).meta({ description: "Days deleted blobs and containers stay restorable (1-365)" }),
+  lifecycle: lifecycleSchema.optional().meta({ description: "One lifecycle rule: tiering and deletion by age, optionally limited to prefixes" }),
+  diagnostics: diagnosticsSchema.optional().meta({ description: "Blob read/write/delete logs to a Log Analytics workspace" }),
 };
