@@ -3,6 +3,7 @@ import { SHARED_KEY_WAIVER_TAG } from "../../policy/rules/waivers";
 import { accessSchema } from "./access";
 import { aclSpecSchema } from "./acls";
 import { policyWaiversSchema } from "./policyWaivers";
+import { inventoryCrossChecks, inventorySchema } from "./inventory";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
 import { sourceSchema } from "./source";
@@ -53,6 +54,8 @@ export const stackSections = {
   migration: migrationSchema,
   /** Folder ACLs the post-deploy step applies (same shape as an `npm run acl` spec file). */
   acls: aclSpecSchema.optional(),
+  /** Blob inventory policy whose runs stand in for listing the Gen2 account (docs/inventory.md). */
+  inventory: inventorySchema.optional(),
   ...storageKeys,
 };
 type Sections = z.output<z.ZodObject<typeof stackSections>>;
@@ -99,6 +102,7 @@ const CROSS_CHECKS: { needs: (keyof Sections)[]; run(c: Sections): Issue[] }[] =
       ),
   },
   { needs: ["pattern", "filesystems", "migration"], run: (c) => migrationCrossChecks(c) },
+  { needs: ["filesystems", "inventory"], run: (c) => inventoryCrossChecks(c) },
   {
     needs: ["pattern", "migration", "source"],
     run: (c) => {
