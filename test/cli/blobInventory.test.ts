@@ -1,9 +1,14 @@
 import { DuckDBInstance } from "@duckdb/node-api";
+import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { Gen2Reader } from "../../scripts/sources/gen2";
 import { openSource, parseSource } from "../../scripts/sources/open";
 import { PathEntry } from "../../scripts/sources/types";
+import { validate } from "../../scripts/validate/compare";
+import { totalDifferences } from "../../scripts/validate/report";
 import { runScriptAsync } from "../support/cli";
 import { InventoryRow, writeRun } from "../support/inventoryRun";
 
@@ -110,5 +115,50 @@ describe("saved Gen1 inventory in Parquet", () => {
       { path: "raw/sales/a.csv", type: "file", size: 12, modified: 1700000000000, owner: "o", group: "g", permissions: "640" },
       { path: "raw/sales/d", type: "directory", size: 0, modified: 1700000000001, owner: "o", group: "g", permissions: "750" },
     ]);
+  });
+});
+
+describe("an inventory of a tree against the DFS emulator's own listing of it", () => {
+  let server: DfsServer;
+  beforeAll(async () => {
+    server = await startDfsServer();
+    server.createFilesystem("raw");
+    server.createPath("raw", "sales/2024", { isDir: true });
+    server.createPath("raw", "sales/2024/q1.csv", { content: Buffer.from("12345") });
+    server.createPath("raw", "sales/empty", { isDir: true });
+    server.createPath("raw", "sales/top.bin", { content: Buffer.alloc(3) });
+    // A named entry over HTTP, so the mask and the "+" marker come from the emulator's POSIX rules.
+    const fs = new DataLakeServiceClient(server.url, new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY)).getFileSystemClient("raw");
+    await fs.getDirectoryClient("sales/2024").setAccessControl([
+      { accessControlType: "user", entityId: "", defaultScope: false, permissions: { read: true, write: true, execute: true } },
+      { accessControlType: "user", entityId: "alice", defaultScope: false, permissions: { read: true, write: false, execute: true } },
+      { accessControlType: "group", entityId: "", defaultScope: false, permissions: { read: true, write: false, execute: true } },
+      { accessControlType: "mask", entityId: "", defaultScope: false, permissions: { read: true, write: false, execute: true } },
+      { accessControlType: "other", entityId: "", defaultScope: false, permissions: { read: false, write: false, execute: false } },
+    ]);
+  });
+  afterAll(() => server.close());
+
+  // What the service would write for this tree: the same paths, sizes, owners and ACLs, written down independently.
+  const su = { Owner: "$superuser", Group: "$superuser", "Last-Modified": T };
+  const TREE: InventoryRow[] = [
+    { Name: "raw/sales/2024", "Content-Length": 0, hdi_isfolder: "true", ...su, Permissions: "rwxr-x---+", Acl: "user::rwx,user:alice:r-x,group::r-x,mask::r-x,other::---" },
+    { Name: "raw/sales/2024/q1.csv", "Content-Length": 5, ...su, Permissions: "rw-r-----", Acl: "user::rw-,group::r--,other::---" },
+    { Name: "raw/sales/empty", "Content-Length": 0, hdi_isfolder: "true", ...su, Permissions: "rwxr-x---", Acl: "user::rwx,group::r-x,other::---" },
+    { Name: "raw/sales/top.bin", "Content-Length": 3, ...su, Permissions: "rw-r-----", Acl: "user::rw-,group::r--,other::---" },
+  ];
+  const live = () =>
+    new Gen2Reader({ accountUrl: server.url, filesystem: "raw", root: "sales", credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY), describe: "abfss://raw@acct.dfs.core.windows.net/sales", maxTries: 1 });
+
+  it.each(["csv", "parquet"] as const)("compares equal with ACLs from a %s run, and finds a path the run lacks", async (format) => {
+    const manifest = await writeRun(freshDir(), { rows: TREE, format });
+    const inventory = openSource(parseSource("--target", `inventory:${manifest}#raw/sales`));
+    const same = await validate(live(), inventory, { acls: true });
+    expect({ counts: same.counts, matched: same.matched }).toEqual({ counts: { missing: 0, extra: 0, type: 0, size: 0, acl: 0 }, matched: 4 });
+
+    const partial = await writeRun(freshDir(), { rows: TREE.filter((r) => !r.Name.endsWith("q1.csv")), format });
+    const lacking = await validate(live(), openSource(parseSource("--target", `inventory:${partial}#raw/sales`)), { acls: true });
+    expect(totalDifferences(lacking)).toBe(1);
+    expect(lacking.differences).toEqual([expect.objectContaining({ kind: "missing", path: "2024/q1.csv" })]);
   });
 });
