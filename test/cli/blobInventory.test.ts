@@ -55,6 +55,15 @@ describe("blob inventory run as a listing (inventory:<run>#<filesystem>/<path>)"
     expect((await listRun(`inventory:${dir}`)).map((e) => e.path)).toEqual(ROWS.map((r) => r.Name).sort());
   });
 
+  it("picks, among the rules of one run, the one whose prefixes cover the folder", async () => {
+    const dir = freshDir();
+    const started = new Date(Date.now() - 7200_000);
+    await writeRun(dir, { rows: ROWS.slice(0, 1), format: "csv", rule: "migration1", started, filters: { prefixMatch: ["curated/finance/"] } });
+    await writeRun(dir, { rows: ROWS, format: "csv", rule: "migration2", started, filters: { prefixMatch: ["raw/sales/"] } });
+    expect(parseSource("--target", `inventory:${dir}#raw/sales`)).toMatchObject({ run: { ruleName: "migration2" } });
+    expect(() => parseSource("--target", `inventory:${dir}#gold/x`)).toThrow(/no run covers gold\/x: its prefixMatch/);
+  });
+
   it.each([
     ["an old run", { completed: new Date(Date.now() - 37 * 3600_000) }, /completed .*, 37\.0 h ago, older than the allowed 36\.0 h \(--max-inventory-age\)/],
     ["a partial run", { status: "PartiallySucceeded" }, /run status is PartiallySucceeded, not Succeeded/],
@@ -97,6 +106,13 @@ describe("blob inventory run as a listing (inventory:<run>#<filesystem>/<path>)"
     const fresh = await runScriptAsync("validate", ["--source", source, "--target", `inventory:${dir}#raw/sales`, "--max-inventory-age", "4h", "--json"]);
     expect(fresh.code).toBe(0);
     expect(JSON.parse(fresh.stdout)).toMatchObject({ ok: true, target: { paths: 3 }, matched: 3 });
+  }, 60_000);
+
+  it("assess reads a run as its source", async () => {
+    const manifest = await writeRun(freshDir(), { rows: ROWS, format: "parquet" });
+    const res = await runScriptAsync("assess", ["--source", `inventory:${manifest}#raw/sales`, "--acls", "--json"]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ paths: 3, files: 2, directories: 1, bytes: 123456789017 });
   }, 60_000);
 });
 
