@@ -78,6 +78,15 @@ describe("blob inventory run as a listing (inventory:<run>#<filesystem>/<path>)"
     expect(() => parseSource("--target", `inventory:${manifest}#raw/sales`)).toThrow(/^--target inventory:/);
   });
 
+  it("rejects a missing location, a bad filesystem after #, and a file that is no manifest, naming the flag", async () => {
+    const manifest = await writeRun(freshDir(), { rows: ROWS, format: "csv" });
+    expect(() => parseSource("--target", "inventory:/no/such/run#raw/sales")).toThrow(/^--target inventory:\/no\/such\/run#raw\/sales: \/no\/such\/run does not exist/);
+    expect(() => parseSource("--target", `inventory:${manifest}#Raw_Data/x`)).toThrow(/"Raw_Data" after "#" is not a filesystem name/);
+    const notManifest = path.join(freshDir() + ".json");
+    writeFileSync(notManifest, JSON.stringify({ files: [] }));
+    expect(() => parseSource("--target", `inventory:${notManifest}`)).toThrow(/not a blob inventory manifest: inventoryStartTime/);
+  });
+
   it("refuses a truncated data file and rows that do not add up to the manifest", async () => {
     const manifest = await writeRun(freshDir(), { rows: ROWS, format: "csv" });
     truncateSync(manifest.replace(/-manifest\.json$/, "_1.csv"), 10);
