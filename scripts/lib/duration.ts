@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_AGE_MS } from "../sources/inventoryRun";
+
 const UNITS: Record<string, number> = { m: 60_000, h: 3600_000, d: 86400_000 };
 
 /** "90m", "36h", "2d" → milliseconds; undefined when the text is not such a duration. */
@@ -8,7 +10,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** Help text and default of `--max-inventory-age`, shared by every command that reads inventory runs. */
 export const MAX_INVENTORY_AGE_HELP = "refuse a blob inventory run (inventory:...) completed longer ago than this: 90m, 36h, 8d (weekly runs need about 8d)";
-export const MAX_INVENTORY_AGE_DEFAULT = "36h";
+export const MAX_INVENTORY_AGE_DEFAULT = `${DEFAULT_MAX_AGE_MS / UNITS.h}h`;
 
 /** Parses `--max-inventory-age`, adding a problem naming the flag when it is not a duration. */
 export function maxInventoryAge(value: string, problems: string[]): number | undefined {
