@@ -11,6 +11,7 @@ import type {
   PrivateEndpointService,
   Redundancy,
 } from "./config/storage";
+import { InventoryPolicyArgs, inventoryPolicy } from "./inventoryPolicy";
 
 export interface DataLakeAccountArgs {
   /** Resource group that holds the account and its private endpoints. */
@@ -35,6 +36,8 @@ export interface DataLakeAccountArgs {
   lifecycle?: LifecycleConfig;
   /** Optional Log Analytics destination for blob service logs. */
   diagnostics?: DiagnosticsConfig;
+  /** Optional blob inventory policy; its destination must be one of `filesystems`. */
+  inventory?: Omit<InventoryPolicyArgs, "accountName" | "resourceGroupName">;
   /** Pulumi `protect` plus a CanNotDelete management lock on the account. */
   protect?: boolean;
   /** Tags applied to every taggable child. */
@@ -129,6 +132,16 @@ export class DataLakeAccount extends pulumi.ComponentResource {
 
     if (args.lifecycle) this.createLifecycleRule(name, args.resourceGroupName, args.lifecycle);
     if (args.diagnostics) this.createDiagnostics(name, args.diagnostics);
+    if (args.inventory) {
+      const destination = this.filesystems[args.inventory.destination];
+      if (!destination) throw new Error(`inventory destination "${args.inventory.destination}" is not one of the account's filesystems`);
+      inventoryPolicy(
+        `${name}-inventory`,
+        { ...args.inventory, accountName: this.account.name, resourceGroupName: args.resourceGroupName },
+        // The service writes into the destination container but does not create it.
+        { parent: this, dependsOn: [destination] },
+      );
+    }
     if (args.network.privateEndpoints) {
       const pe = args.network.privateEndpoints;
       for (const service of pe.services) {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { DataLakeAccess } from "./access/dataLakeAccess";
+import { inventoryPrefixes } from "./config/inventory";
 import { PROJECT } from "./config/load";
 import { deriveAccountName, resourceBaseName } from "./config/naming";
 import { waiverTags } from "./config/policyWaivers";
@@ -50,6 +51,7 @@ export function migrationStack(config: StackConfig, ctx: StackContext) {
     softDeleteDays: config.softDeleteDays,
     lifecycle: config.lifecycle,
     diagnostics: config.diagnostics,
+    inventory: config.inventory && { ...config.inventory, prefixes: inventoryPrefixes(config.inventory, config.migration.folders) },
     protect: config.protect,
     // Waivers travel as account tags: the policy pack reads resource inputs, not config.
     tags: { ...tags, ...waiverTags(config.policyWaivers) },

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { writeFileSync } from "fs";
 import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { reportPaths } from "./lib/dataFile";
+import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
 import { startProgress } from "./lib/progress";
 import { assess, parseThroughput } from "./assess/analyze";
 import { toMarkdown } from "./assess/report";
@@ -10,11 +11,12 @@ import { PathEntry, SourceError } from "./sources/types";
 
 const program = new Command("assess")
   .description("Inventory a Gen1 account, Gen2 filesystem or inventory file: sizes per folder, ages, largest files, names and ACLs Gen2 rejects, estimated copy time.")
-  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... or an inventory file (.csv/.jsonl)")
+  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... inventory:<run>#<filesystem>/<path>, or an inventory file (.csv/.jsonl/.parquet)")
   .option("--acls", "read each path's ACL to find ACLs over 28 named entries (one extra request per path on live accounts)", false)
   .addOption(new Option("--throughput <rate>", "copy throughput for the estimate (default: the 2 GB/s Data Factory publishes for Gen1 → Gen2)").default("2GB/s"))
   .addOption(new Option("--top <n>", "largest files listed").default("20"))
   .addOption(new Option("--examples <n>", "example paths listed per finding").default("20"))
+  .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
   .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
   .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
   .option("--out <base>", "write <base>.md and <base>.json")
@@ -29,9 +31,10 @@ async function main(): Promise<number> {
     if (!/^\d+$/.test(value)) problems.push(`${flag} ${JSON.stringify(value)}: must be a whole number ≥ 0`);
     return Number(value);
   };
+  const maxInventoryAgeMs = maxInventoryAge(String(o.maxInventoryAge), problems);
   let spec;
   try {
-    spec = parseSource("--source", String(o.source));
+    spec = parseSource("--source", String(o.source), { maxInventoryAgeMs });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     problems.push(err.message);

@@ -3,6 +3,7 @@ import { writeFileSync } from "fs";
 import { z } from "zod";
 import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readDataFile, reportPaths } from "./lib/dataFile";
+import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
 import { startProgress } from "./lib/progress";
 import { openSource, parseSource } from "./sources/open";
 import { SourceError } from "./sources/types";
@@ -13,10 +14,11 @@ const principalMapSchema = z.record(z.string().min(1), z.string().min(1));
 
 const program = new Command("validate")
   .description("Compare a Gen1 (or inventory) listing with a Gen2 (or inventory) listing path by path. Exit 0 only when nothing differs.")
-  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... or an inventory file (.csv/.jsonl)")
-  .requiredOption("--target <uri|file>", "abfss://<filesystem>@<account>.dfs.core.windows.net/<path>, or any --source form")
+  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... inventory:<run>#<filesystem>/<path>, or an inventory file (.csv/.jsonl/.parquet)")
+  .requiredOption("--target <uri|file>", "abfss://<filesystem>@<account>.dfs.core.windows.net/<path>, inventory:<run folder or manifest>#<filesystem>/<path>, or any --source form")
   .option("--acls", "also compare owner, group and ACLs (one extra request per path on live accounts)", false)
   .option("--principal-map <file>", "YAML/JSON map of source principal id → target principal id, applied before ACLs are compared")
+  .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
   .option("--account-url <url>", "endpoint for the target instead of https://<account>.dfs.core.windows.net (private endpoint, test server)")
   .option("--source-account-url <url>", "endpoint for the source instead of https://<account>.azuredatalakestore.net")
   .option("--out <base>", "write <base>.md and <base>.json")
@@ -46,8 +48,9 @@ async function main(): Promise<number> {
       return undefined;
     }
   };
-  const source = guard(() => parseSource("--source", String(o.source)));
-  const target = guard(() => parseSource("--target", String(o.target)));
+  const inventory = { maxInventoryAgeMs: maxInventoryAge(String(o.maxInventoryAge), problems) };
+  const source = guard(() => parseSource("--source", String(o.source), inventory));
+  const target = guard(() => parseSource("--target", String(o.target), inventory));
   const maxListed = count("--max-listed", String(o.maxListed), 0, problems);
   const retries = count("--retries", String(o.retries), 0, problems);
   const runSize = count("--run-size", String(o.runSize), 1000, problems);

@@ -4,6 +4,7 @@ import { accessSchema } from "./access";
 import { aclCrossChecks, aclSpecSchema } from "./acls";
 import { azureRegion } from "./regions";
 import { policyWaiversSchema } from "./policyWaivers";
+import { inventoryCrossChecks, inventorySchema } from "./inventory";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
 import { sourceSchema } from "./source";
@@ -86,6 +87,7 @@ export const stackSections = {
   source: sourceSchema.meta({ description: "The Gen1 account the data comes from, and how Data Factory signs in to it" }),
   migration: migrationSchema.meta({ description: "Folders to move, copy settings and trigger schedule (docs/patterns.md)" }),
   acls: aclSpecSchema.optional().meta({ description: "Folder ACL rules post-deploy applies, same shape as an `npm run acl` spec (docs/acls.md)" }),
+  inventory: inventorySchema.optional().meta({ description: "Blob inventory policy whose runs stand in for listing the Gen2 account (docs/inventory.md)" }),
   ...storageKeys,
 };
 type Sections = z.output<z.ZodObject<typeof stackSections>>;
@@ -133,6 +135,7 @@ const CROSS_CHECKS: { needs: (keyof Sections)[]; run(c: Sections): Issue[] }[] =
   },
   { needs: ["pattern", "filesystems", "migration"], run: (c) => migrationCrossChecks(c) },
   { needs: ["acls", "filesystems", "access"], run: (c) => aclCrossChecks(c) },
+  { needs: ["filesystems", "inventory"], run: (c) => inventoryCrossChecks(c) },
   {
     needs: ["pattern", "migration", "source"],
     run: (c) => {

@@ -4,14 +4,20 @@ import { existsSync, statSync } from "fs";
 import { UsageError } from "../lib/cli";
 import { Gen1Reader } from "./gen1";
 import { Gen2Reader } from "./gen2";
+import { BlobInventoryReader } from "./blobInventory";
 import { InventoryReader } from "./inventory";
-import { SourceReader } from "./types";
+import { InventoryRun, InventoryRunError, locateRun } from "./inventoryRun";
+import { ParquetInventoryReader } from "./parquetInventory";
+import { SourceReader, relativePath } from "./types";
 
 /** Where a listing comes from, parsed from `--source` / `--target`. */
 export type SourceSpec =
   | { kind: "gen1"; account: string; path: string; uri: string }
   | { kind: "gen2"; account: string; filesystem: string; path: string; uri: string }
-  | { kind: "inventory"; file: string; format: "csv" | "jsonl"; uri: string };
+  | { kind: "inventory"; file: string; format: "csv" | "jsonl"; uri: string }
+  | { kind: "parquet"; file: string; uri: string }
+  /** A Gen2 blob inventory run, checked when parsed; `subtree` is "<filesystem>/<folder>" or "" (whole account). */
+  | { kind: "blob-inventory"; run: InventoryRun; subtree: string; uri: string };
 
 const GEN1_HOST = /^([a-z0-9]{3,24})\.azuredatalakestore\.net$/;
 const GEN2_HOST = /^([a-z0-9]{3,24})\.dfs\.core\.windows\.net$/;
@@ -19,10 +25,22 @@ const FILESYSTEM = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 
 const FORMS =
   "adl://<account>.azuredatalakestore.net/<path>, https://<account>.azuredatalakestore.net/webhdfs/v1/<path>, " +
-  "abfss://<filesystem>@<account>.dfs.core.windows.net/<path>, or an inventory file (.csv, .jsonl, .ndjson)";
+  "abfss://<filesystem>@<account>.dfs.core.windows.net/<path>, inventory:<run folder or manifest>#<filesystem>/<path> (a blob inventory run), " +
+  "or an inventory file (.csv, .jsonl, .ndjson, .parquet)";
+
+const INVENTORY_SCHEME = "inventory:";
+
+/** How old a blob inventory run may be, and the clock to judge it by. */
+export interface InventoryCheckOptions {
+  /** Refuse runs completed longer ago than this (ms; default 36 h). */
+  maxInventoryAgeMs?: number;
+  /** Epoch ms (default now). */
+  now?: number;
+}
 
 /** Parses a source argument; anything malformed is a UsageError naming the flag (exit 2). */
-export function parseSource(flag: string, value: string): SourceSpec {
+export function parseSource(flag: string, value: string, inventory: InventoryCheckOptions = {}): SourceSpec {
+  if (value.startsWith(INVENTORY_SCHEME)) return parseInventoryRun(flag, value, inventory);
   if (value.includes("://")) {
     let url: URL;
     try {
@@ -53,10 +71,32 @@ export function parseSource(flag: string, value: string): SourceSpec {
     }
     throw new UsageError(`${flag} ${value}: unsupported URI; expected ${FORMS}`);
   }
-  const format = /\.csv$/i.test(value) ? "csv" : /\.(jsonl|ndjson|json)$/i.test(value) ? "jsonl" : undefined;
+  const format = /\.csv$/i.test(value) ? "csv" : /\.(jsonl|ndjson|json)$/i.test(value) ? "jsonl" : /\.parquet$/i.test(value) ? "parquet" : undefined;
   if (!format) throw new UsageError(`${flag} ${value}: not a URI and not an inventory file; expected ${FORMS}`);
   if (!existsSync(value) || !statSync(value).isFile()) throw new UsageError(`${flag} ${value}: inventory file not found`);
-  return { kind: "inventory", file: value, format, uri: value };
+  return format === "parquet" ? { kind: "parquet", file: value, uri: value } : { kind: "inventory", file: value, format, uri: value };
+}
+
+/**
+ * `inventory:<folder or manifest>[#<filesystem>[/<folder>]]`: a blob inventory
+ * run copied to local disk. The part after the first "#" picks the subtree
+ * the listing is relative to; a refused run (old, incomplete, missing
+ * fields) is bad input.
+ */
+function parseInventoryRun(flag: string, value: string, opts: InventoryCheckOptions): SourceSpec {
+  const rest = value.slice(INVENTORY_SCHEME.length);
+  const hash = rest.indexOf("#");
+  const location = hash < 0 ? rest : rest.slice(0, hash);
+  const subtree = hash < 0 ? "" : relativePath(rest.slice(hash + 1));
+  if (location === "" || !existsSync(location)) throw new UsageError(`${flag} ${value}: ${location || "(empty)"} does not exist; expected inventory:<run folder or *-manifest.json>#<filesystem>/<path>`);
+  const filesystem = subtree.split("/")[0];
+  if (subtree !== "" && !FILESYSTEM.test(filesystem)) throw new UsageError(`${flag} ${value}: "${filesystem}" after "#" is not a filesystem name (3-63 lowercase letters, digits, single hyphens)`);
+  try {
+    return { kind: "blob-inventory", run: locateRun(location, { subtree, maxAgeMs: opts.maxInventoryAgeMs, now: opts.now }), subtree, uri: value };
+  } catch (err) {
+    if (err instanceof InventoryRunError) throw new UsageError(`${flag} ${value}: ${err.message}`);
+    throw err;
+  }
 }
 
 export interface OpenOptions {
@@ -77,6 +117,10 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
   switch (spec.kind) {
     case "inventory":
       return new InventoryReader(spec.file, spec.format);
+    case "parquet":
+      return new ParquetInventoryReader(spec.file);
+    case "blob-inventory":
+      return new BlobInventoryReader(spec.run, spec.subtree, spec.uri);
     case "gen1":
       return new Gen1Reader({
         accountUrl: opts.accountUrl ?? `https://${spec.account}.azuredatalakestore.net`,

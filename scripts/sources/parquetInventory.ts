@@ -1,0 +1,35 @@
+import { existsSync } from "fs";
+import { duckRows, DuckRowsOptions } from "./duckRows";
+import { rowToEntry } from "./rowEntry";
+import { PathEntry, SourceError, SourceReader } from "./types";
+
+/**
+ * A saved listing in Parquet (for example a Gen1 account's, exported before it
+ * went read-only), with the same columns a CSV or JSON-lines listing has.
+ */
+export class ParquetInventoryReader implements SourceReader {
+  readonly describe: string;
+
+  constructor(
+    private readonly file: string,
+    private readonly duck: DuckRowsOptions = {},
+  ) {
+    this.describe = file;
+  }
+
+  async *list(): AsyncIterable<PathEntry> {
+    if (!existsSync(this.file)) throw new SourceError(`${this.file}: cannot read inventory file: it does not exist`);
+    let row = 0;
+    try {
+      for await (const raw of duckRows([this.file], "parquet", this.duck)) {
+        row++;
+        const entry = rowToEntry(raw);
+        if (typeof entry === "string") throw new SourceError(`${this.file}: row ${row}: ${entry}`);
+        yield entry;
+      }
+    } catch (err) {
+      if (err instanceof SourceError) throw err;
+      throw new SourceError(`${this.file}: cannot read as Parquet: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+}
