@@ -246,3 +246,14 @@ export function inheritedAcl(parent: PathAcl, isDir: boolean, mode: number, umas
   }
   return acl;
 }
+
+/**
+ * The ACL after chmod: owner and other bits replaced, and the group bits go
+ * to the mask when there is one (POSIX: chmod on an extended ACL changes the mask).
+ */
+export function aclWithMode(acl: PathAcl, mode: number): PathAcl {
+  const a = acl.access;
+  const group = (mode >> 3) & 7;
+  const access = a.mask !== undefined ? { ...a, user: (mode >> 6) & 7, mask: group, other: mode & 7 } : { ...a, user: (mode >> 6) & 7, group, other: mode & 7 };
+  return acl.default ? { access, default: acl.default } : { access };
+}

@@ -1,5 +1,8 @@
 import { PathAcl, inheritedAcl, minimalAcl } from "./posixAcl";
 
+/** The umask a create applies when the request names none. */
+export const DEFAULT_UMASK = 0o027;
+
 /**
  * In-memory hierarchical namespace. Children live in a Map plus a name array
  * sorted lazily (bulk creation stays O(n log n)); every walk is pre-order in
