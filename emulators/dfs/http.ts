@@ -26,6 +26,8 @@ export interface RequestContext {
   body: Buffer;
   /** Paths changed by this request, for perPathLatencyMs. */
   changed: number;
+  /** Paths this request touched (processed, listed, created), for the capacity model. */
+  touched: number;
   /** Whether errors are rendered as blob XML (blob endpoint calls) or dfs JSON. */
   blobStyle: boolean;
 }
@@ -103,5 +105,5 @@ export function contextOf(req: IncomingMessage, res: ServerResponse, body: Buffe
   const segs = rawPath.split("/").slice(1).map((s) => decodeURIComponent(s));
   const blobStyle =
     query.has("restype") || query.has("comp") || ((method === "GET" || method === "HEAD") && !query.has("action") && !query.has("resource"));
-  return { ctx: { req, res, method, query, segments: segs.slice(1), body, changed: 0, blobStyle }, account: segs[0] ?? "", rawUrl };
+  return { ctx: { req, res, method, query, segments: segs.slice(1), body, changed: 0, touched: 0, blobStyle }, account: segs[0] ?? "", rawUrl };
 }

@@ -1,4 +1,4 @@
-import { aclWithMode, applyAcl, formatAcl, formatMode, parseAclList, parseMode } from "./posixAcl";
+import { STICKY_BIT, aclWithMode, applyAcl, formatAcl, parseAclList, parseMode } from "./posixAcl";
 import { DEFAULT_UMASK, Filesystem, PathNode, descendants, splitPath } from "./tree";
 
 /** Owner, owning group and permissions of a path, as Path Get Properties (getAccessControl) reports them. */
@@ -32,7 +32,7 @@ export interface DfsCreateOptions {
 export interface DfsAccessChange {
   owner?: string;
   group?: string;
-  /** Octal ("750") or symbolic ("rwxr-x---"): changes owner/other bits and the group class (the mask when there is one). */
+  /** Octal ("750", "1777") or symbolic ("rwxr-x---", "rwxrwxrwt"): changes owner/other bits, the sticky bit and the group class (the mask when there is one). */
   permissions?: string;
   /** A full ACL in x-ms-acl syntax (mode "set"), replacing access and default entries. */
   acl?: string;
@@ -77,7 +77,11 @@ export class DfsTree {
       if (result.error) throw new Error(`${fs}/${path}: ${result.error}`);
       node.acl = result.acl;
     }
-    if (change.permissions !== undefined) node.acl = aclWithMode(node.acl, parseMode(change.permissions));
+    if (change.permissions !== undefined) {
+      const mode = parseMode(change.permissions);
+      node.acl = aclWithMode(node.acl, mode);
+      node.sticky = (mode & STICKY_BIT) !== 0;
+    }
     if (change.owner !== undefined) node.owner = change.owner;
     if (change.group !== undefined) node.group = change.group;
   }
@@ -150,5 +154,5 @@ export class DfsTree {
 }
 
 function accessOf(node: PathNode): DfsAccessControl {
-  return { owner: node.owner, group: node.group, permissions: formatMode(node.acl), acl: formatAcl(node.acl) };
+  return { owner: node.owner, group: node.group, permissions: node.permissions, acl: formatAcl(node.acl) };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "http";
+import { CAPACITY_OPERATIONS } from "./capacity";
 import { resetDue, throwInjectedFault } from "./faults";
 import { HANG, HttpError, RequestContext, commonHeaders, contextOf, readBody, stagedBody, writeError } from "./http";
 import { route } from "./router";
@@ -27,10 +28,18 @@ export async function handleRequest(state: DfsState, req: IncomingMessage, res: 
       throw new HttpError(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of the Authorization header is formed correctly including the signature.");
     }
     throwInjectedFault(f, counted, res);
+    const limited = CAPACITY_OPERATIONS.has(counted.op);
+    if (limited && !state.capacity.admit(f.capacityPathsPerSecond)) {
+      state.stats.throttled += 1;
+      // TPS_OVER_ACCOUNT_LIMIT in Hadoop ABFS's AzureServiceErrorCode.
+      throw new HttpError(503, "ServerBusy", "Operations per second is over the account limit.");
+    }
     const status = route(state, ctx);
+    if (limited) state.capacity.charge(ctx.touched);
     // The modelled service time includes this server's own work, so that
     // the test server's CPU (not the remote service's) does not add to it.
-    const modelled = (f.latencyMs ?? 0) + (f.perPathLatencyMs ?? 0) * ctx.changed;
+    const pageTime = counted.op === "GET listPaths" ? (f.pageLatencyMs ?? 0) : 0;
+    const modelled = (f.latencyMs ?? 0) + (f.perPathLatencyMs ?? 0) * ctx.changed + pageTime;
     await state.sleep(Math.max(0, modelled - (performance.now() - arrived)));
     respond(state, ctx, status);
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "http";
+import { CapacityBucket } from "./capacity";
 import type { DfsFaults } from "./faults";
 import { HttpError } from "./http";
 import { newStats, type DfsStats } from "./stats";
@@ -10,6 +11,8 @@ export class DfsState {
   readonly stats: DfsStats = newStats();
   /** Responses left unanswered by failAfterBatches "hang". */
   readonly hung = new Set<ServerResponse>();
+  /** The capacity model's bucket (faults.capacityPathsPerSecond). */
+  readonly capacity = new CapacityBucket();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   /** Set once the server listens. */

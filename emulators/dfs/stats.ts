@@ -4,6 +4,8 @@ export interface DfsStats {
   requests: number;
   /** Requests that change state (PUT, PATCH, DELETE, POST), counted whether or not they succeed. */
   writes: number;
+  /** Requests refused with 503 ServerBusy by the capacity model (capacityPathsPerSecond). */
+  throttled: number;
   /** Completed recursive ACL batches. */
   recursiveBatches: number;
   /** Request count per operation, e.g. "PATCH setAccessControlRecursive", "GET listPaths". */
@@ -13,13 +15,14 @@ export interface DfsStats {
 }
 
 export function newStats(): DfsStats {
-  return { requests: 0, writes: 0, recursiveBatches: 0, byOperation: {}, processed: new Map() };
+  return { requests: 0, writes: 0, throttled: 0, recursiveBatches: 0, byOperation: {}, processed: new Map() };
 }
 
 /** Clears in place: callers hold the object. */
 export function resetStats(stats: DfsStats): void {
   stats.requests = 0;
   stats.writes = 0;
+  stats.throttled = 0;
   stats.recursiveBatches = 0;
   stats.byOperation = {};
   stats.processed.clear();

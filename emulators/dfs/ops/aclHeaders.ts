@@ -1,12 +1,18 @@
 import { AclEntry, AclSyntaxError, parseAclList, parseMode } from "../posixAcl";
 import { HttpError } from "../http";
 
-/** Parses an x-ms-acl header; a syntax error is the service's 400. */
+/**
+ * Parses an x-ms-acl header. A syntax error is 400 with the service's own
+ * (misspelt) code "InvaldAccessControlList" and message "The access control
+ * list value is invalid.", as azure-sdk-for-net's recorded tests assert
+ * (sdk/storage/Azure.Storage.Files.DataLake/tests, FileClientTests and
+ * DirectoryClientTests SetAccessControlAsync_Error, acl "asdf").
+ */
 export function parseAclOrThrow(text: string, withPerms: boolean): AclEntry[] {
   try {
     return parseAclList(text, withPerms);
   } catch (err) {
-    if (err instanceof AclSyntaxError) throw new HttpError(400, "InvalidAccessControlList", err.message);
+    if (err instanceof AclSyntaxError) throw new HttpError(400, "InvaldAccessControlList", `The access control list value is invalid. (${err.message})`);
     throw err;
   }
 }

@@ -29,6 +29,7 @@ export function createPath(ctx: RequestContext, fs: Filesystem, path: string): n
     node.acl = result.acl;
   }
   node.metadata = metadataFrom(req);
+  ctx.touched = 1;
   res.setHeader("ETag", node.etag);
   res.setHeader("Last-Modified", new Date(node.lastModified).toUTCString());
   res.setHeader("x-ms-request-server-encrypted", "true");

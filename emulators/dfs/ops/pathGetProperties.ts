@@ -1,4 +1,4 @@
-import { formatAcl, formatMode } from "../posixAcl";
+import { formatAcl } from "../posixAcl";
 import type { RequestContext } from "../http";
 import { pathOrThrow } from "../state";
 import type { Filesystem } from "../tree";
@@ -11,7 +11,7 @@ export function getAccessControl(ctx: RequestContext, fs: Filesystem, path: stri
   res.setHeader("Last-Modified", new Date(node.lastModified).toUTCString());
   res.setHeader("x-ms-owner", node.owner);
   res.setHeader("x-ms-group", node.group);
-  res.setHeader("x-ms-permissions", formatMode(node.acl));
+  res.setHeader("x-ms-permissions", node.permissions);
   res.setHeader("x-ms-acl", formatAcl(node.acl));
   return 200;
 }
@@ -34,7 +34,7 @@ export function pathProperties(ctx: RequestContext, fs: Filesystem, path: string
   res.setHeader("x-ms-resource-type", node.isDir ? "directory" : "file");
   res.setHeader("x-ms-owner", node.owner);
   res.setHeader("x-ms-group", node.group);
-  res.setHeader("x-ms-permissions", formatMode(node.acl));
+  res.setHeader("x-ms-permissions", node.permissions);
   if (node.isDir) res.setHeader("x-ms-meta-hdi_isfolder", "true");
   for (const [k, v] of Object.entries(node.metadata ?? {})) res.setHeader(`x-ms-meta-${k}`, v);
   return 200;

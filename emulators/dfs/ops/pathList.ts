@@ -1,4 +1,3 @@
-import { formatMode } from "../posixAcl";
 import { HttpError, RequestContext, sendJson } from "../http";
 import { decodeToken, encodeToken } from "../token";
 import { Filesystem, PathNode, WalkItem, descendants, splitPath } from "../tree";
@@ -35,6 +34,7 @@ export function listPaths(ctx: RequestContext, fs: Filesystem): number {
     const rel = splitPath(item.value.path).slice(splitPath(directory).length);
     ctx.res.setHeader("x-ms-continuation", encodeToken({ kind: "list", base: directory, recursive, next: rel }));
   }
+  ctx.touched = paths.length;
   sendJson(ctx.res, { paths });
   return 200;
 }
@@ -55,7 +55,7 @@ function listEntry({ path, node }: WalkItem): Record<string, string> {
     contentLength: String(node.content.length),
     owner: node.owner,
     group: node.group,
-    permissions: formatMode(node.acl),
+    permissions: node.permissions,
     // Windows file time (100 ns ticks since 1601), as the service reports it.
     creationTime: String(node.created * 10000 + 116444736000000000),
     expiryTime: "0",

@@ -1,12 +1,12 @@
 import { AclEntry, PathAcl, applyAcl } from "../posixAcl";
 import { failingPaths } from "../faults";
-import { HANG, HttpError, RequestContext, sendJson } from "../http";
+import { HANG, HttpError, RequestContext, sendBody } from "../http";
 import { pathOrThrow, type DfsState } from "../state";
 import { decodeToken, encodeToken } from "../token";
 import { Filesystem, PathNode, WalkItem, descendants, splitPath } from "../tree";
 import { parseAclOrThrow } from "./aclHeaders";
 
-/** A recursive ACL batch processes at most this many paths (maxRecords). */
+/** A recursive ACL batch processes at most this many paths (a larger maxRecords is lowered to it). */
 export const MAX_ACL_RECORDS = 2000;
 
 type AclMode = "set" | "modify" | "remove";
@@ -44,8 +44,15 @@ export function setAccessControlRecursive(state: DfsState, ctx: RequestContext, 
     ctx.res.setHeader("x-ms-continuation", encodeToken({ kind: "acl", base, recursive: true, next: rel }));
   }
   ctx.changed = result.processed;
+  ctx.touched = result.processed;
   state.stats.recursiveBatches += 1;
-  sendJson(ctx.res, { directoriesSuccessful: result.dirs, filesSuccessful: result.files, failureCount: result.failed.length, failedEntries: result.failed });
+  // The service answers this JSON without a Content-Type header (recorded
+  // live test test_set_access_control_recursive of azure-sdk-for-python:
+  // sdk/storage/azure-storage-file-datalake/tests/recordings/
+  // test_directory.pyTestDirectorytest_set_access_control_recursive.json,
+  // response headers Date, Server, Transfer-Encoding, x-ms-namespace-enabled, x-ms-version).
+  ctx.res.setHeader("x-ms-namespace-enabled", "true");
+  sendBody(ctx.res, undefined, JSON.stringify({ directoriesSuccessful: result.dirs, filesSuccessful: result.files, failureCount: result.failed.length, failedEntries: result.failed }));
   return 200;
 }
 
@@ -73,15 +80,26 @@ function parseRequest(ctx: RequestContext): { mode: AclMode; entries: AclEntry[]
   if (typeof aclHeader !== "string") throw new HttpError(400, "MissingRequiredHeader", "x-ms-acl is required");
   const entries = parseAclOrThrow(aclHeader, mode !== "remove");
   if (mode === "set") {
+    // A recursive set must carry user::, group:: and other:: itself:
+    // 400 SetAclMissingAces "Invalid ACL: the user, group and other entries
+    // are required." (service response quoted in Azure/azure-cli#16792).
+    const base = new Set(entries.filter((e) => e.scope === "access" && e.id === "").map((e) => e.type));
+    if (!base.has("user") || !base.has("group") || !base.has("other")) {
+      throw new HttpError(400, "SetAclMissingAces", "Invalid ACL: the user, group and other entries are required.");
+    }
     const probe = applyAcl({ access: { user: 7, group: 5, other: 0, named: new Map() } }, entries, "set", true);
     if (probe.error) throw new HttpError(400, "InvalidAccessControlList", probe.error);
   }
   const maxParam = query.get("maxRecords");
-  const maxRecords = maxParam === null ? MAX_ACL_RECORDS : Number(maxParam);
-  if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > MAX_ACL_RECORDS) {
-    throw new HttpError(400, "InvalidQueryParameterValue", `maxRecords must be between 1 and ${MAX_ACL_RECORDS}`);
+  const requested = maxParam === null ? MAX_ACL_RECORDS : Number(maxParam);
+  // The REST spec (azure-rest-api-specs, specification/storage/data-plane/
+  // Azure.Storage.Files.DataLake/stable/2025-01-05/DataLakeStorage.json,
+  // parameter maxRecords, as generated into every SDK): "If omitted or greater
+  // than 2,000, the request will process up to 2,000 items" - clamped, not refused.
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new HttpError(400, "InvalidQueryParameterValue", "maxRecords must be a whole number of at least 1");
   }
-  return { mode, entries, maxRecords, force: query.get("forceFlag") === "true" };
+  return { mode, entries, maxRecords: Math.min(requested, MAX_ACL_RECORDS), force: query.get("forceFlag") === "true" };
 }
 
 function continuationOf(token: string | null, base: string): string[] | undefined {
@@ -107,7 +125,6 @@ function runBatch(
   how: { mode: AclMode; entries: AclEntry[]; maxRecords: number; force: boolean },
 ): BatchResult {
   const failSet = failingPaths(state.faults, fs.name);
-  const now = Date.now();
   // ACL objects are shared between paths: each distinct input maps to its result once.
   const memo = { dir: new Map<PathAcl, ReturnType<typeof applyAcl>>(), file: new Map<PathAcl, ReturnType<typeof applyAcl>>() };
   const out: BatchResult = { dirs: 0, files: 0, failed: [], processed: 0 };
@@ -127,8 +144,8 @@ function runBatch(
       }
       if (result.error) error = result.error;
       else {
+        // No ETag / Last-Modified change, as for setAccessControl (see pathUpdate.ts).
         node.acl = result.acl;
-        node.touch(now);
         if (node.isDir) out.dirs += 1;
         else out.files += 1;
         if (state.trackProcessed) {
