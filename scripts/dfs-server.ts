@@ -3,7 +3,7 @@ import { DfsServer, DfsServerOptions, startDfsServer } from "../emulators/dfs/se
 import { EXIT_OK, ProcessIo, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
 
 /**
- * `npm run dfs-server -- [--port <p>] [--lifetime <seconds>]`: the loopback
+ * `npm run dfs-server -- [--port <p>] [--lifetime <seconds>] [--capacity <n>] [--page-latency-ms <ms>]`: the loopback
  * Gen2 DFS emulator as a process, for trying the tools offline. Serves until
  * the lifetime ends or Ctrl-C / SIGTERM, then exits 0.
  * Exit 2 (one line on stderr) for an unknown flag, a bad value or a port in use.
@@ -16,6 +16,8 @@ export const MAX_LIFETIME_SECONDS = 86_400;
 interface Flags {
   port: number;
   lifetime: number;
+  capacity?: number;
+  pageLatencyMs?: number;
 }
 
 function wholeNumber(flag: string, min: number, max: number): (v: string) => number {
@@ -31,6 +33,8 @@ function program(io: ProcessIo): Command {
     .description("Serve the loopback ADLS Gen2 (dfs endpoint) emulator on 127.0.0.1, in memory, for trying the tools offline.")
     .option("--port <port>", "TCP port on 127.0.0.1 (0 picks a free one)", wholeNumber("--port", 0, 65535), 0)
     .option("--lifetime <seconds>", `stop by itself after this long (1..${MAX_LIFETIME_SECONDS})`, wholeNumber("--lifetime", 1, MAX_LIFETIME_SECONDS), DEFAULT_LIFETIME_SECONDS)
+    .option("--capacity <paths-per-second>", "answer 503 ServerBusy beyond this many paths touched per second, as an account at its limit (default: no limit)", wholeNumber("--capacity", 1, 10_000_000))
+    .option("--page-latency-ms <ms>", "extra service time of every listing page (default 0)", wholeNumber("--page-latency-ms", 0, 60_000))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 }
@@ -73,7 +77,7 @@ export async function dfsServerMain(argv: string[], io: ProcessIo): Promise<numb
   }
   let server: DfsServer;
   try {
-    server = await start({ port: flags.port });
+    server = await start({ port: flags.port, capacityPathsPerSecond: flags.capacity, pageLatencyMs: flags.pageLatencyMs });
   } catch (err) {
     return exitCodeFor(err, io.err);
   }

@@ -1,7 +1,7 @@
 /**
  * The account's rate limit as a token bucket over paths touched: refilled at
  * `rate` tokens per second up to one second's worth. A request is admitted
- * while the bucket holds a token and is charged for what it touched once it
+ * while the bucket holds at least one token and is charged for what it touched once it
  * ran (so a 2000-path batch can take the bucket into debt, and the next
  * requests wait for it to refill): over time the admitted work matches the rate.
  */
@@ -21,7 +21,9 @@ export class CapacityBucket {
     }
     this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
-    return this.tokens > 0;
+    // At least one path's worth, so that a few milliseconds of refill after a
+    // request that emptied the bucket do not admit the next one.
+    return this.tokens >= 1;
   }
 
   /** Charges the paths a request touched. */

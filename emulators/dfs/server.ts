@@ -17,8 +17,12 @@ import { resetStats, type DfsStats } from "./stats";
  * vs default, inheritance at creation only, mask, base entries, 32 entries),
  * the recursive ACL API (maxRecords ≤ 2000, continuation, forceFlag,
  * set/modify/remove, failedEntries), listing pages of ≤ 5000 with
- * continuation, SharedKey auth (bad signature → 403). Faults can be injected
- * and changed while the server runs (`server.faults`).
+ * continuation, SharedKey auth (bad signature → 403), and the service's
+ * recorded answers listed in docs/post-deploy.md (503 ServerBusy throttling,
+ * maxRecords clamped, SetAclMissingAces, InvaldAccessControlList, ETag kept
+ * by ACL writes, the parent's owning group, the sticky bit), each cited where
+ * it is implemented. Faults and the capacity model can be changed while the
+ * server runs (`server.faults`).
  *
  * Layout: pipeline.ts (one request end to end) → router.ts → ops/ (one module
  * per REST operation); state.ts, faults.ts, stats.ts; tree.ts (namespace),

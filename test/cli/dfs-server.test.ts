@@ -25,6 +25,7 @@ describe("dfs-server", () => {
     [["--bogus"], /unknown option '--bogus'/],
     [["--port", "70000"], /^--port 70000: must be a whole number between 0 and 65535\n$/],
     [["--lifetime", "0"], /^--lifetime 0: must be a whole number between 1 and 86400\n$/],
+    [["--capacity", "fast"], /^--capacity fast: must be a whole number between 1 and 10000000\n$/],
   ])("refuses %j with one line and exit 2", async (argv, message) => {
     const h = io();
     expect(await dfsServerMain(argv, h.value)).toBe(2);
@@ -59,6 +60,25 @@ describe("dfs-server", () => {
     expect(await client.getFileSystemClient("tryout").exists()).toBe(true);
     expect(await running).toBe(0);
     await expect(client.getFileSystemClient("tryout").exists()).rejects.toThrow();
+  });
+
+  it("models an account at its capacity with --capacity", async () => {
+    const stop = new AbortController();
+    const h = io(stop.signal);
+    const running = dfsServerMain(["--capacity", "1"], h.value);
+    for (let i = 0; i < 50 && !h.out().includes("Stops after"); i++) await new Promise((r) => setTimeout(r, 20));
+    const url = /^listening (\S+)$/m.exec(h.out())![1];
+    const key = /^key +(\S+)$/m.exec(h.out())![1];
+    try {
+      const client = new DataLakeServiceClient(url, new StorageSharedKeyCredential("devstoreaccount1", key), { retryOptions: { maxTries: 1 } });
+      await client.getFileSystemClient("cap").create();
+      const fs = client.getFileSystemClient("cap");
+      await fs.getDirectoryClient("a").create();
+      await expect(fs.getDirectoryClient("b").create()).rejects.toMatchObject({ statusCode: 503, code: "ServerBusy" });
+    } finally {
+      stop.abort();
+    }
+    expect(await running).toBe(0);
   });
 
   it("stops on abort (Ctrl-C) and exits 0", async () => {
