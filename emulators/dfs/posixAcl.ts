@@ -191,18 +191,34 @@ export function formatAcl(acl: PathAcl): string {
   return [...formatScope(acl.access, ""), ...(acl.default ? formatScope(acl.default, "default:") : [])].join(",");
 }
 
-/** The `x-ms-permissions` string: group bits show the mask when there is one; "+" marks an extended ACL. */
-export function formatMode(acl: PathAcl): string {
+/** The sticky bit (01000) in a mode number, as parseMode returns it. */
+export const STICKY_BIT = 0o1000;
+
+/**
+ * The `x-ms-permissions` string: group bits show the mask when there is one;
+ * the sticky bit shows in the last place as "t" (other may execute) or "T"
+ * (may not), and "+" marks an extended ACL. The service stores and reports
+ * the sticky bit: recorded live test "setPermissions" of azure-sdk-for-js
+ * (sdk/storage/storage-file-datalake/recordings/node/
+ * datalakepathclient_nodejs_only/recording_setpermissions.json) sets
+ * "rw-r-x-wT" and reads back x-ms-permissions "rw-r-x-wT".
+ */
+export function formatMode(acl: PathAcl, sticky = false): string {
   const a = acl.access;
   const extended = a.named.size > 0 || a.mask !== undefined || acl.default !== undefined;
-  return `${formatPerm(a.user)}${formatPerm(a.mask ?? a.group)}${formatPerm(a.other)}${extended ? "+" : ""}`;
+  const other = formatPerm(a.other);
+  const last = sticky ? (a.other & 1 ? "t" : "T") : other[2];
+  return `${formatPerm(a.user)}${formatPerm(a.mask ?? a.group)}${other.slice(0, 2)}${last}${extended ? "+" : ""}`;
 }
 
-/** Octal (0750) or symbolic (rwxr-x---) permissions as in x-ms-permissions. */
+/** Octal ("750", "0750", "1777") or symbolic ("rwxr-x---", "rwxrwxrwt", "rw-r-x-wT") permissions as in x-ms-permissions; the sticky bit is STICKY_BIT. */
 export function parseMode(text: string): number {
-  if (/^0?[0-7]{3}$/.test(text)) return parseInt(text, 8);
-  if (/^[r-][w-][x-][r-][w-][x-][r-][w-][xt-]$/.test(text)) {
-    return (parsePerm(text.slice(0, 3)) << 6) | (parsePerm(text.slice(3, 6)) << 3) | parsePerm(text.slice(6, 8) + (text[8] === "t" ? "x" : text[8]));
+  if (/^[01]?[0-7]{3}$/.test(text)) return parseInt(text, 8);
+  if (/^[r-][w-][x-][r-][w-][x-][r-][w-][xtT-]$/.test(text)) {
+    const last = text[8];
+    const sticky = last === "t" || last === "T" ? STICKY_BIT : 0;
+    const otherX = last === "x" || last === "t" ? "x" : "-";
+    return sticky | (parsePerm(text.slice(0, 3)) << 6) | (parsePerm(text.slice(3, 6)) << 3) | parsePerm(text.slice(6, 8) + otherX);
   }
   throw new AclSyntaxError(`invalid permissions "${text}"`);
 }
@@ -245,4 +261,16 @@ export function inheritedAcl(parent: PathAcl, isDir: boolean, mode: number, umas
     byKey.set(key, acl);
   }
   return acl;
+}
+
+/**
+ * The ACL after chmod: owner and other bits replaced, and the group bits go
+ * to the mask when there is one (POSIX: chmod on an extended ACL changes the mask).
+ */
+export function aclWithMode(acl: PathAcl, mode: number): PathAcl {
+  const a = acl.access;
+  const group = (mode >> 3) & 7;
+  // The sticky bit is not an ACL entry: callers keep it on the path.
+  const access = a.mask !== undefined ? { ...a, user: (mode >> 6) & 7, mask: group, other: mode & 7 } : { ...a, user: (mode >> 6) & 7, group, other: mode & 7 };
+  return acl.default ? { access, default: acl.default } : { access };
 }

@@ -1,4 +1,7 @@
-import { PathAcl, inheritedAcl, minimalAcl } from "./posixAcl";
+import { PathAcl, STICKY_BIT, formatMode, inheritedAcl, minimalAcl } from "./posixAcl";
+
+/** The umask a create applies when the request names none. */
+export const DEFAULT_UMASK = 0o027;
 
 /**
  * In-memory hierarchical namespace. Children live in a Map plus a name array
@@ -11,7 +14,10 @@ export class PathNode {
   private sorted?: string[];
   acl: PathAcl;
   owner = "$superuser";
+  /** Set from the parent's owning group at creation (see Filesystem.create). */
   group = "$superuser";
+  /** The sticky bit of the mode; not part of the ACL. */
+  sticky = false;
   /** Bumped on every change; the ETag is derived from it on demand. */
   version: number;
   lastModified: number;
@@ -32,6 +38,11 @@ export class PathNode {
     this.created = Date.now();
     this.lastModified = this.created;
     this.version = nextVersion();
+  }
+
+  /** x-ms-permissions as the service reports it. */
+  get permissions(): string {
+    return formatMode(this.acl, this.sticky);
   }
 
   get etag(): string {
@@ -184,7 +195,12 @@ export class Filesystem {
 
   /**
    * Creates a path and any missing parent directories (as the hierarchical
-   * namespace does), each inheriting its parent's default ACL.
+   * namespace does), each inheriting its parent's default ACL and owning
+   * group: "The owning group is copied from the owning group of the parent
+   * directory under which the new file or directory is created"
+   * (learn.microsoft.com, azure/storage/blobs/data-lake-storage-access-control,
+   * "Which group is set as the owning group of a file or directory at creation?").
+   * The sticky bit of `mode` is kept (umask applies to the permission bits only).
    */
   create(path: string, isDir: boolean, mode: number, umask: number): PathNode | "conflict" {
     const segs = splitPath(path);
@@ -199,14 +215,16 @@ export class Filesystem {
       }
       if (!node.isDir) return "conflict";
       if (existing && last && existing.isDir !== isDir) return "conflict";
-      const childIsDir = last ? isDir : true;
-      const childMode = last ? mode : 0o777;
-      const child = new PathNode(childIsDir, inheritedAcl(node.acl, childIsDir, childMode, umask));
       if (existing && existing.isDir) {
         // Re-creating a directory keeps its subtree.
         existing.touch();
         return existing;
       }
+      const childIsDir = last ? isDir : true;
+      const childMode = last ? mode & 0o777 : 0o777;
+      const child = new PathNode(childIsDir, inheritedAcl(node.acl, childIsDir, childMode, umask));
+      child.group = node.group;
+      child.sticky = last && (mode & STICKY_BIT) !== 0;
       node.add(segs[i], child);
       node = child;
     }
