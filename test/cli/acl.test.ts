@@ -4,7 +4,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { aclMain } from "../../scripts/acl";
+import { main as aclMain } from "../../scripts/acl";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 
 /**

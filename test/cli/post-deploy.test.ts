@@ -3,9 +3,10 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { postDeployMain } from "../../scripts/post-deploy";
+import { main as postDeployMain } from "../../scripts/post-deploy";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { stackOutputs } from "../support/stackOutputs";
 
 const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
 
@@ -166,7 +167,7 @@ describe("post-deploy trigger step", () => {
     const outputs = path.join(dir, "factory-outputs.json");
     writeFileSync(
       outputs,
-      JSON.stringify({
+      JSON.stringify(stackOutputs({
         dfsEndpoint: server.url,
         principals: {},
         resourceGroupName: "contoso-dev-datalake",
@@ -174,7 +175,7 @@ describe("post-deploy trigger step", () => {
         factoryId: `/subscriptions/${SUB}/resourceGroups/contoso-dev-datalake/providers/Microsoft.DataFactory/factories/${FACTORY}`,
         pipelines: ["sync-gen1-to-gen2", "sync-gen2-to-gen1"],
         triggers: ["sync-gen1-to-gen2-window", "sync-gen2-to-gen1-window"],
-      }),
+      })),
     );
     arm.triggers.set("sync-gen1-to-gen2-window", "Stopped");
     arm.triggers.set("sync-gen2-to-gen1-window", "Stopped");
