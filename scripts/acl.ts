@@ -5,6 +5,7 @@ import { parseStackConfig } from "../components/config/load";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
+import type { StackOutputs } from "./lib/stackOutputs";
 import { fromSdk, formatAces } from "./acl/aclModel";
 import { ApplySummary, DEFAULT_CONCURRENCY, MAX_BATCH, MAX_CONCURRENCY, applyAcls } from "./acl/apply";
 import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
@@ -17,7 +18,8 @@ import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsF
 /**
  * `npm run acl -- apply|diff|show ...`: folder ACLs on the Gen2 account, the
  * post-deploy step no IaC tool can do (ACLs are not ARM resources).
- * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input.
+ * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input,
+ * 130 stopped by Ctrl-C (the checkpoint holds the position).
  */
 
 const projectDir = path.resolve(__dirname, "..");
@@ -92,11 +94,10 @@ export const main = defineCommand<ApplyFlags, AclIo>(
   },
 );
 
-async function loadPrincipals(flags: CommonFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<Principals> {
+async function loadPrincipals(flags: CommonFlags, outputs: () => Promise<StackOutputs | undefined>): Promise<Principals> {
   if (flags.principals) return loadPrincipalsFile(flags.principals);
   const out = await outputs();
-  if (out?.principals === undefined) return {};
-  return principalsFrom(out.principals, `stack output "principals"`);
+  return out ? principalsFrom(out.principals, `stack output "principals"`) : {};
 }
 
 /** The spec from --spec, or the stack config's `acls` key. Static validation only: no request is made. */
@@ -109,7 +110,7 @@ function loadSpec(flags: ApplyFlags): AclSpec {
   return acls;
 }
 
-async function resolveRules(flags: ApplyFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<ResolvedRule[]> {
+async function resolveRules(flags: ApplyFlags, outputs: () => Promise<StackOutputs | undefined>): Promise<ResolvedRule[]> {
   const spec = loadSpec(flags);
   const principals = await loadPrincipals(flags, outputs);
   const { rules, problems } = resolveSpec(spec, principals);

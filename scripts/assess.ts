@@ -1,6 +1,6 @@
 import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { CommandFailed, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { startProgress } from "./lib/progress";
@@ -61,9 +61,8 @@ async function run(o: Flags, io: Io): Promise<number> {
   try {
     result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
   } catch (err) {
-    if (!(err instanceof SourceError)) throw err;
-    io.err(`assess: ${err.message}\n`);
-    return EXIT_FAILED;
+    if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
+    throw err;
   } finally {
     progress.stop();
   }

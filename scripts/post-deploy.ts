@@ -185,7 +185,7 @@ async function resolveStackAcls(config: StackConfig, flags: Flags, outputs: Step
   if (flags.principals) principals = loadPrincipalsFile(flags.principals);
   else {
     const out = await outputs();
-    if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
+    if (out) principals = principalsFrom(out.principals, `stack output "principals"`);
   }
   const { rules, problems } = resolveSpec(config.acls, principals);
   if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));

@@ -7,7 +7,7 @@ import { readDataFile, reportPaths } from "./lib/dataFile";
 import { startProgress } from "./lib/progress";
 import { openSource, parseSource } from "./sources/open";
 import { SourceError } from "./sources/types";
-import { validate } from "./validate/compare";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, MIN_RUN_SIZE, validate } from "./validate/compare";
 import { toJson, toMarkdown, totalDifferences } from "./validate/report";
 
 const principalMapSchema = z.record(z.string().min(1), z.string().min(1));
@@ -27,9 +27,9 @@ export const main = defineCommand<Flags>(
       .option("--source-account-url <url>", "endpoint for the source instead of https://<account>.azuredatalakestore.net")
       .option("--out <base>", "write <base>.md and <base>.json")
       .option("--json", "print the JSON report on stdout instead of Markdown", false)
-      .addOption(new Option("--max-listed <n>", "examples listed per difference kind (counts are always complete)").default("1000"))
+      .addOption(new Option("--max-listed <n>", "examples listed per difference kind (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
-      .addOption(new Option("--run-size <n>", "paths held in memory per side before spilling a sorted run to disk").default("100000"))
+      .addOption(new Option("--run-size <n>", "paths held in memory per side before spilling a sorted run to disk").default(String(DEFAULT_RUN_SIZE)))
       .option("--tmp-dir <dir>", "where sorted runs are spilled (default: the OS temp dir)"),
   run,
 );
@@ -55,7 +55,7 @@ async function run(o: Flags, io: Io): Promise<number> {
   const target = guard(() => parseSource("--target", String(o.target)));
   const maxListed = count("--max-listed", String(o.maxListed), 0, problems);
   const retries = count("--retries", String(o.retries), 0, problems);
-  const runSize = count("--run-size", String(o.runSize), 1000, problems);
+  const runSize = count("--run-size", String(o.runSize), MIN_RUN_SIZE, problems);
   let principalMap: Map<string, string> | undefined;
   if (typeof o.principalMap === "string") {
     const file = o.principalMap;

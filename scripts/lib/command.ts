@@ -1,6 +1,5 @@
 import { setMaxListeners } from "events";
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../../components/config/load";
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./cli";
 
 /** What every command gets from the process it runs in (tests pass their own). */
@@ -23,12 +22,16 @@ export type Main<I extends Io = Io> = (argv: string[], io: I) => Promise<number>
  * CliError or the config contract's ConfigError its message and code, and
  * anything unexpected its stack trace and 1. The only place outcomes map to codes.
  */
-export function exitCodeFor(err: unknown, write: (text: string) => void): number {
+async function exitCodeFor(err: unknown, write: (text: string) => void): Promise<number> {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   if (err instanceof CliError) {
     write(`${err.message}\n`);
     return err.exitCode;
   }
+  // Loaded here, not at the top: ConfigError extends pulumi.RunError (so
+  // `pulumi up` prints it without a stack trace), and @pulumi/pulumi costs
+  // about 110 MB of RSS that validate and assess never need otherwise.
+  const { ConfigError } = await import("../../components/config/load");
   if (err instanceof ConfigError) {
     write(`${err.message}\n`);
     return EXIT_USAGE;
@@ -67,7 +70,7 @@ export function defineCommand<O, I extends Io = Io>(
       if (!invoked) return EXIT_USAGE;
       return await handler(invoked.optsWithGlobals() as O, io, invoked);
     } catch (err) {
-      return exitCodeFor(err, io.err);
+      return await exitCodeFor(err, io.err);
     }
   };
 }
