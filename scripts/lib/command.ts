@@ -53,12 +53,12 @@ function leaves(cmd: Command): Command[] {
  * Builders declare no actions: the handler is the one action.
  */
 export function defineCommand<O, I extends Io = Io>(
-  build: (program: Command, io: I) => Command,
+  build: (program: Command) => Command,
   handler: (opts: O, io: I, cmd: Command) => Promise<number>,
 ): Main<I> {
   return async (argv, io) => {
     const root = new Command().exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-    const program = build(root, io);
+    const program = build(root);
     let invoked: Command | undefined;
     for (const leaf of leaves(program)) {
       leaf.action((...args: unknown[]) => {
@@ -67,6 +67,7 @@ export function defineCommand<O, I extends Io = Io>(
     }
     try {
       await program.parseAsync(argv, { from: "user" });
+      // commander ends a run without a subcommand with its own usage error, so this is a guard only.
       if (!invoked) return EXIT_USAGE;
       return await handler(invoked.optsWithGlobals() as O, io, invoked);
     } catch (err) {
