@@ -8,11 +8,13 @@ import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
 import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
 
 /**
- * `npm run bench:validate [-- --dirs <n>] [--no-record]`: 1 000 000 paths per
+ * `npm run bench:validate [-- --dirs <n>] [--record]`: 1 000 000 paths per
  * side (source: an inventory file; target: the DFS test server in its own
  * process, listed 5000 a page by the real SDK). Measures wall time and peak
  * RSS of the validate process, and of a naive load-both-into-Maps comparison
- * in the same run, then records the figures in bench/RESULTS.md.
+ * in the same run, and prints the table. Only --record (at the default size)
+ * rewrites the "validate" section of bench/RESULTS.md, so a plain run leaves
+ * the work tree clean.
  */
 
 const ROOT = path.join(__dirname, "..");
@@ -115,6 +117,7 @@ function record(section: string): void {
   const updated =
     start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next >= 0 ? `\n${current.slice(next)}` : ""}`;
   writeFileSync(file, `${updated.trimEnd()}\n`);
+  process.stderr.write(`recorded in ${file}\n`);
 }
 
 async function main(): Promise<number> {
@@ -183,7 +186,10 @@ async function main(): Promise<number> {
       "",
     ].join("\n");
     process.stdout.write(`${section}\n`);
-    if (dirs === DIRS && !args.includes("--no-record")) record(section);
+    if (args.includes("--record")) {
+      if (dirs === DIRS) record(section);
+      else process.stderr.write(`not recorded: --record needs the default size (${DIRS} dirs), the figures in RESULTS.md are for it\n`);
+    }
     return ok ? 0 : 1;
   } finally {
     target.child.kill("SIGTERM");

@@ -2,34 +2,27 @@ import * as path from "path";
 import { Command, Option } from "commander";
 import { AclSpec } from "../components/config/acls";
 import { parseStackConfig } from "../components/config/load";
-import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
+import type { StackOutputs } from "./lib/stackOutputs";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplySummary, MAX_BATCH, applyAcls } from "./acl/apply";
-import { DEFAULT_CHECKPOINT } from "./acl/checkpoint";
+import { ApplySummary, DEFAULT_CONCURRENCY, MAX_BATCH, MAX_CONCURRENCY, applyAcls } from "./acl/apply";
+import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
+import type { AclIo } from "./acl/io";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
-import { DEFAULT_RETRY, RetryOptions } from "./acl/retry";
+import { DEFAULT_RETRY } from "./acl/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsFrom, resolveSpec } from "./acl/spec";
 
 /**
  * `npm run acl -- apply|diff|show ...`: folder ACLs on the Gen2 account, the
  * post-deploy step no IaC tool can do (ACLs are not ARM resources).
- * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input.
+ * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input,
+ * 130 stopped by Ctrl-C (the checkpoint holds the position).
  */
 
 const projectDir = path.resolve(__dirname, "..");
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-  /** Progress bar when true; plain lines otherwise. */
-  tty: boolean;
-  signal?: AbortSignal;
-  /** Test hook: faster backoff against the local server. */
-  retry?: RetryOptions;
-}
 
 interface CommonFlags {
   stack?: string;
@@ -44,14 +37,14 @@ interface ApplyFlags extends CommonFlags {
   dryRun?: boolean;
   concurrency: number;
   batchSize: number;
-  checkpoint: string;
+  checkpoint?: string;
   resume?: boolean;
   full?: boolean;
 }
 
 function parseConcurrency(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and 64`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
   return n;
 }
 
@@ -70,51 +63,41 @@ function targetOptions(cmd: Command): Command {
     .option("--json", "print one JSON document on stdout");
 }
 
-export async function aclMain(argv: string[], io: CliIo): Promise<number> {
-  let result: Promise<number> = Promise.resolve(EXIT_OK);
-  const program = new Command()
-    .name("acl")
-    .description("Apply, preview and show ADLS Gen2 folder ACLs")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-
-  const applyLike = (name: string, description: string, dryRunOnly: boolean) => {
-    const cmd = targetOptions(program.command(name).description(description))
-      .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
-      .addOption(new Option("--concurrency <n>", "subtrees applied in parallel (1-64)").default(16).argParser(parseConcurrency))
-      .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
-      .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
-    if (!dryRunOnly) {
-      cmd
-        .option("--dry-run", "read and report what would change; write nothing")
-        .option("--checkpoint <file>", "resume state, rewritten after every batch", DEFAULT_CHECKPOINT)
-        .option("--resume", "continue the run recorded in the checkpoint");
-    }
-    cmd.action((flags: ApplyFlags) => {
-      result = runApply({ ...flags, dryRun: dryRunOnly || flags.dryRun, checkpoint: flags.checkpoint ?? DEFAULT_CHECKPOINT }, io, dryRunOnly);
-    });
-  };
-  applyLike("apply", "apply the spec: every path below each rule gets its entries", false);
-  applyLike("diff", "what apply would change (a dry run); exit 1 when something would change", true);
-  targetOptions(program.command("show").description("print the ACL of <filesystem>/<path>").argument("<path>", "e.g. raw/sales")).action(
-    (target: string, flags: CommonFlags) => {
-      result = runShow(target, flags, io);
-    },
-  );
-
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return await result;
-  } catch (err) {
-    return exitCodeFor(err, io.err);
+function applyLike(program: Command, name: string, description: string, dryRunOnly: boolean): void {
+  const cmd = targetOptions(program.command(name).description(description))
+    .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
+    .addOption(
+      new Option("--concurrency <n>", `subtrees applied in parallel (1-${MAX_CONCURRENCY})`).default(DEFAULT_CONCURRENCY).argParser(parseConcurrency),
+    )
+    .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
+    .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
+  if (!dryRunOnly) {
+    cmd
+      .option("--dry-run", "read and report what would change; write nothing")
+      .option("--checkpoint <file>", `resume state, rewritten after every batch (default: ${CHECKPOINT_DEFAULT_HELP})`)
+      .option("--resume", "continue the run recorded in the checkpoint");
   }
 }
 
-async function loadPrincipals(flags: CommonFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<Principals> {
+export const main = defineCommand<ApplyFlags, AclIo>(
+  (program) => {
+    program.name("acl").description("Apply, preview and show ADLS Gen2 folder ACLs");
+    applyLike(program, "apply", "apply the spec: every path below each rule gets its entries", false);
+    applyLike(program, "diff", "what apply would change (a dry run); exit 1 when something would change", true);
+    targetOptions(program.command("show").description("print the ACL of <filesystem>/<path>").argument("<path>", "e.g. raw/sales"));
+    return program;
+  },
+  (flags, io, cmd) => {
+    if (cmd.name() === "show") return runShow(cmd.args[0], flags, io);
+    const isDiff = cmd.name() === "diff";
+    return runApply({ ...flags, dryRun: isDiff || flags.dryRun }, io, isDiff);
+  },
+);
+
+async function loadPrincipals(flags: CommonFlags, outputs: () => Promise<StackOutputs | undefined>): Promise<Principals> {
   if (flags.principals) return loadPrincipalsFile(flags.principals);
   const out = await outputs();
-  if (out?.principals === undefined) return {};
-  return principalsFrom(out.principals, `stack output "principals"`);
+  return out ? principalsFrom(out.principals, `stack output "principals"`) : {};
 }
 
 /** The spec from --spec, or the stack config's `acls` key. Static validation only: no request is made. */
@@ -127,7 +110,7 @@ function loadSpec(flags: ApplyFlags): AclSpec {
   return acls;
 }
 
-async function resolveRules(flags: ApplyFlags, outputs: () => Promise<Record<string, unknown> | undefined>): Promise<ResolvedRule[]> {
+async function resolveRules(flags: ApplyFlags, outputs: () => Promise<StackOutputs | undefined>): Promise<ResolvedRule[]> {
   const spec = loadSpec(flags);
   const principals = await loadPrincipals(flags, outputs);
   const { rules, problems } = resolveSpec(spec, principals);
@@ -135,11 +118,12 @@ async function resolveRules(flags: ApplyFlags, outputs: () => Promise<Record<str
   return rules;
 }
 
-async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<number> {
+async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<number> {
   const outputs = lazyOutputs(flags);
   const rules = await resolveRules(flags, outputs);
   const accountUrl = await resolveAccountUrl(flags, outputs);
   if (flags.resume && flags.dryRun) throw new UsageError("--resume and --dry-run cannot be combined");
+  const cpFile = checkpointFile({ flag: flags.checkpoint, stack: flags.stack, accountUrl, env: io.env, dryRun: flags.dryRun });
   const progress = createProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   let summary: ApplySummary;
   try {
@@ -150,16 +134,20 @@ async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<
       dryRun: flags.dryRun ?? false,
       concurrency: flags.concurrency,
       batchSize: flags.batchSize,
-      checkpointFile: flags.checkpoint,
+      checkpointFile: cpFile,
       resume: flags.resume ?? false,
       full: flags.full ?? false,
       retry: io.retry ?? DEFAULT_RETRY,
       signal: io.signal,
       events: progress,
     });
+  } catch (err) {
+    if (!flags.dryRun) io.err(`checkpoint: ${cpFile}\n`);
+    throw err;
   } finally {
     progress.stop();
   }
+  if (summary.failures > 0 && !flags.dryRun) io.err(`checkpoint: ${cpFile}\n`);
   if (flags.json) {
     io.out(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
@@ -190,7 +178,7 @@ function renderSummary(s: ApplySummary, dryRun: boolean): string {
   return `${lines.join("\n")}\n`;
 }
 
-async function runShow(target: string, flags: CommonFlags, io: CliIo): Promise<number> {
+async function runShow(target: string, flags: CommonFlags, io: AclIo): Promise<number> {
   const [fs, ...rest] = target.split("/").filter((s) => s !== "");
   if (!fs) throw new UsageError(`show ${target}: expected <filesystem>/<path>, e.g. raw/sales`);
   const outputs = lazyOutputs(flags);
@@ -220,4 +208,4 @@ async function runShow(target: string, flags: CommonFlags, io: CliIo): Promise<n
   return EXIT_OK;
 }
 
-if (require.main === module) runProcessCli((argv, io) => aclMain(argv, io));
+if (require.main === module) runMain(main, { interruptible: true });

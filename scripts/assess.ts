@@ -1,6 +1,7 @@
-import { Command, Option } from "commander";
+import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
+import { CommandFailed, EXIT_OK, UsageError } from "./lib/cli";
+import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
 import { startProgress } from "./lib/progress";
@@ -9,23 +10,27 @@ import { toMarkdown } from "./assess/report";
 import { openSource, parseSource } from "./sources/open";
 import { PathEntry, SourceError } from "./sources/types";
 
-const program = new Command("assess")
-  .description("Inventory a Gen1 account, Gen2 filesystem or inventory file: sizes per folder, ages, largest files, names and ACLs Gen2 rejects, estimated copy time.")
-  .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... inventory:<run>#<filesystem>/<path>, or an inventory file (.csv/.jsonl/.parquet)")
-  .option("--acls", "read each path's ACL to find ACLs over 28 named entries (one extra request per path on live accounts)", false)
-  .addOption(new Option("--throughput <rate>", "copy throughput for the estimate (default: the 2 GB/s Data Factory publishes for Gen1 → Gen2)").default("2GB/s"))
-  .addOption(new Option("--top <n>", "largest files listed").default("20"))
-  .addOption(new Option("--examples <n>", "example paths listed per finding").default("20"))
-  .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
-  .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
-  .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
-  .option("--out <base>", "write <base>.md and <base>.json")
-  .option("--json", "print the JSON report on stdout instead of Markdown", false)
-  .exitOverride();
+type Flags = Record<string, string | boolean | undefined>;
 
-async function main(): Promise<number> {
-  program.parse(process.argv);
-  const o = program.opts<Record<string, string | boolean | undefined>>();
+export const main = defineCommand<Flags>(
+  (program) =>
+    program
+      .name("assess")
+      .description("Inventory a Gen1 account, Gen2 filesystem or inventory file: sizes per folder, ages, largest files, names and ACLs Gen2 rejects, estimated copy time.")
+      .requiredOption("--source <uri|file>", "adl://..., https://<acct>.azuredatalakestore.net/webhdfs/v1/..., abfss://... inventory:<run>#<filesystem>/<path>, or an inventory file (.csv/.jsonl/.parquet)")
+      .option("--acls", "read each path's ACL to find ACLs over 28 named entries (one extra request per path on live accounts)", false)
+      .addOption(new Option("--throughput <rate>", "copy throughput for the estimate (default: the 2 GB/s Data Factory publishes for Gen1 → Gen2)").default("2GB/s"))
+      .addOption(new Option("--top <n>", "largest files listed").default("20"))
+      .addOption(new Option("--examples <n>", "example paths listed per finding").default("20"))
+      .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
+      .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
+      .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
+      .option("--out <base>", "write <base>.md and <base>.json")
+      .option("--json", "print the JSON report on stdout instead of Markdown", false),
+  run,
+);
+
+async function run(o: Flags, io: Io): Promise<number> {
   const problems: string[] = [];
   const whole = (flag: string, value: string): number => {
     if (!/^\d+$/.test(value)) problems.push(`${flag} ${JSON.stringify(value)}: must be a whole number ≥ 0`);
@@ -59,9 +64,8 @@ async function main(): Promise<number> {
   try {
     result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
   } catch (err) {
-    if (!(err instanceof SourceError)) throw err;
-    process.stderr.write(`assess: ${err.message}\n`);
-    return EXIT_FAILED;
+    if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
+    throw err;
   } finally {
     progress.stop();
   }
@@ -70,10 +74,10 @@ async function main(): Promise<number> {
     const files = reportPaths(o.out);
     writeFileSync(files.md, toMarkdown(result));
     writeFileSync(files.json, json);
-    process.stderr.write(`wrote ${files.md} and ${files.json}\n`);
+    io.err(`wrote ${files.md} and ${files.json}\n`);
   }
-  process.stdout.write(o.json ? json : toMarkdown(result));
+  io.out(o.json ? json : toMarkdown(result));
   return EXIT_OK;
 }
 
-runCli(main);
+if (require.main === module) runMain(main);

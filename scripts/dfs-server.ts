@@ -1,6 +1,7 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { DfsServer, DfsServerOptions, startDfsServer } from "../emulators/dfs/server";
-import { EXIT_OK, ProcessIo, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
+import { EXIT_OK, UsageError } from "./lib/cli";
+import { type Io, defineCommand, runMain } from "./lib/command";
 
 /**
  * `npm run dfs-server -- [--port <p>] [--lifetime <seconds>] [--capacity <n>] [--page-latency-ms <ms>]`: the loopback
@@ -28,15 +29,14 @@ function wholeNumber(flag: string, min: number, max: number): (v: string) => num
   };
 }
 
-function program(io: ProcessIo): Command {
-  return new Command("dfs-server")
+function build(program: Command): Command {
+  return program
+    .name("dfs-server")
     .description("Serve the loopback ADLS Gen2 (dfs endpoint) emulator on 127.0.0.1, in memory, for trying the tools offline.")
     .option("--port <port>", "TCP port on 127.0.0.1 (0 picks a free one)", wholeNumber("--port", 0, 65535), 0)
     .option("--lifetime <seconds>", `stop by itself after this long (1..${MAX_LIFETIME_SECONDS})`, wholeNumber("--lifetime", 1, MAX_LIFETIME_SECONDS), DEFAULT_LIFETIME_SECONDS)
     .option("--capacity <paths-per-second>", "answer 503 ServerBusy beyond this many paths touched per second, as an account at its limit (default: no limit)", wholeNumber("--capacity", 1, 10_000_000))
-    .option("--page-latency-ms <ms>", "extra service time of every listing page (default 0)", wholeNumber("--page-latency-ms", 0, 60_000))
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .option("--page-latency-ms <ms>", "extra service time of every listing page (default 0)", wholeNumber("--page-latency-ms", 0, 60_000));
 }
 
 /** Starts the emulator; the message names the flag when the port is taken. */
@@ -68,36 +68,29 @@ function banner(server: DfsServer, lifetime: number): string {
 }
 
 /** Runs until the lifetime ends or `io.signal` aborts; resolves to the exit code. */
-export async function dfsServerMain(argv: string[], io: ProcessIo): Promise<number> {
-  let flags: Flags;
-  try {
-    flags = program(io).parse(argv, { from: "user" }).opts<Flags>();
-  } catch (err) {
-    return exitCodeFor(err, io.err);
-  }
-  let server: DfsServer;
-  try {
-    server = await start({ port: flags.port, capacityPathsPerSecond: flags.capacity, pageLatencyMs: flags.pageLatencyMs });
-  } catch (err) {
-    return exitCodeFor(err, io.err);
-  }
+export const dfsServerMain = defineCommand<Flags>(build, async (flags: Flags, io: Io) => {
+  const server = await start({ port: flags.port, capacityPathsPerSecond: flags.capacity, pageLatencyMs: flags.pageLatencyMs });
   io.out(banner(server, flags.lifetime));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, flags.lifetime * 1000);
-    io.signal.addEventListener("abort", () => {
+    io.signal?.addEventListener("abort", () => {
       clearTimeout(timer);
       resolve();
     }, { once: true });
   });
   await server.close();
   return EXIT_OK;
-}
+});
+export const main = dfsServerMain;
 
 if (require.main === module) {
-  runProcessCli((argv, io) => {
-    // npm and process managers stop servers with SIGTERM; treat it as Ctrl-C.
-    const term = new AbortController();
-    process.once("SIGTERM", () => term.abort());
-    return dfsServerMain(argv, { ...io, signal: AbortSignal.any([io.signal, term.signal]) });
-  });
+  runMain(
+    (argv, io: Io) => {
+      // npm and process managers stop servers with SIGTERM; treat it as Ctrl-C.
+      const term = new AbortController();
+      process.once("SIGTERM", () => term.abort());
+      return dfsServerMain(argv, { ...io, signal: io.signal ? AbortSignal.any([io.signal, term.signal]) : term.signal });
+    },
+    { interruptible: true },
+  );
 }

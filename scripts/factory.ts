@@ -1,7 +1,8 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
-import { Command, Option } from "commander";
-import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
+import { Option } from "commander";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { type Io, defineCommand, runMain } from "./lib/command";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { factoryClient, factoryTarget } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
@@ -15,101 +16,102 @@ import { type TriggerAction, setTriggerStates } from "./factory/triggers";
  * saved `pulumi stack output --json`).
  */
 
-export interface FactoryCliDeps {
-  credential: () => TokenCredential;
-  clientOptions?: DataFactoryManagementClientOptionalParams;
-  out: (line: string) => void;
+/** The factory command's Io: the process's, plus ARM test hooks. */
+export interface FactoryIo extends Io {
+  /** Test hook: ARM credential (default: DefaultAzureCredential) and client options. */
+  arm?: { credential?: TokenCredential; clientOptions?: DataFactoryManagementClientOptionalParams };
 }
 
-const defaultDeps: FactoryCliDeps = {
-  credential: () => new DefaultAzureCredential(),
-  out: (line) => process.stdout.write(`${line}\n`),
-};
-
-interface GlobalOpts {
+interface Flags {
   stack?: string;
   outputs?: string;
   endpoint?: string;
+  param?: string[];
 }
 
 /** Pipeline run states that mean the run ended badly (exit 1). */
 const FAILED_RUN_STATES = new Set(["Failed", "Cancelled", "Canceling"]);
 
-export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): Promise<number> {
-  let code = EXIT_OK;
-  const program = new Command()
-    .name("factory")
-    .description("Operate the migration Data Factory of a deployed stack")
-    .addOption(new Option("-s, --stack <name>", "read the factory from this stack's outputs (needs the pulumi CLI)").conflicts("outputs"))
-    .option("-o, --outputs <file>", "read the factory from a file saved with `pulumi stack output --json`")
-    .option("--endpoint <url>", "Azure Resource Manager endpoint (default https://management.azure.com)")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => deps.out(s.trimEnd()), writeErr: (s) => process.stderr.write(s) });
+export const main = defineCommand<Flags, FactoryIo>(
+  (program) => {
+    program
+      .name("factory")
+      .description("Operate the migration Data Factory of a deployed stack")
+      .addOption(new Option("-s, --stack <name>", "read the factory from this stack's outputs (needs the pulumi CLI)").conflicts("outputs"))
+      .option("-o, --outputs <file>", "read the factory from a file saved with `pulumi stack output --json`")
+      .option("--endpoint <url>", "Azure Resource Manager endpoint (default https://management.azure.com)");
+    program
+      .command("triggers")
+      .description("start or stop every trigger the stack deployed (ARM creates them stopped)")
+      .argument("<action>", "start or stop");
+    program
+      .command("run")
+      .description("start a run of one of the stack's pipelines and print its run id")
+      .argument("<pipeline>", "pipeline name, e.g. full-copy")
+      .option("-p, --param <name=value...>", "pipeline parameter (JSON values are parsed: arrays, numbers)");
+    program
+      .command("status")
+      .description("print the status of a pipeline run (exit 1 when it failed or was cancelled)")
+      .argument("<runId>", "run id printed by `run`");
+    return program;
+  },
+  (flags, io, cmd) => {
+    const out = (line: string) => io.out(`${line}\n`);
+    const [arg] = cmd.args;
+    if (cmd.name() === "triggers") return triggers(arg, flags, io, out);
+    if (cmd.name() === "run") return run(arg, flags, io, out);
+    return status(arg, flags, io, out);
+  },
+);
 
-  const connect = async (cmd: Command) => {
-    const g = cmd.optsWithGlobals<GlobalOpts>();
-    if (g.endpoint !== undefined && !/^https:\/\/[^\s/]+/.test(g.endpoint)) {
-      throw new UsageError(`--endpoint ${g.endpoint}: must be an https:// URL (ARM tokens are only sent over TLS)`);
-    }
-    const target = factoryTarget(await readStackOutputs({ stack: g.stack, outputsFile: g.outputs }));
-    return { target, client: factoryClient(target, deps.credential(), { endpoint: g.endpoint, clientOptions: deps.clientOptions }) };
-  };
+async function connect(flags: Flags, io: FactoryIo) {
+  if (flags.endpoint !== undefined && !/^https:\/\/[^\s/]+/.test(flags.endpoint)) {
+    throw new UsageError(`--endpoint ${flags.endpoint}: must be an https:// URL (ARM tokens are only sent over TLS)`);
+  }
+  const target = factoryTarget(await readStackOutputs({ stack: flags.stack, outputsFile: flags.outputs }));
+  const credential = io.arm?.credential ?? new DefaultAzureCredential();
+  return { target, client: factoryClient(target, credential, { endpoint: flags.endpoint, clientOptions: io.arm?.clientOptions }) };
+}
 
-  program
-    .command("triggers")
-    .description("start or stop every trigger the stack deployed (ARM creates them stopped)")
-    .argument("<action>", "start or stop")
-    .action(async (action: string, _opts: unknown, cmd: Command) => {
-      if (action !== "start" && action !== "stop") throw new UsageError(`triggers ${action}: unknown action; use start or stop`);
-      const { target, client } = await connect(cmd);
-      if (target.triggers.length === 0) {
-        deps.out(`factory ${target.factoryName} has no triggers (pattern without a schedule): nothing to ${action}`);
-        return;
-      }
-      const outcomes = await setTriggerStates(client, target, action as TriggerAction, deps.out);
-      const failed = outcomes.filter((o) => o.after === "failed").length;
-      deps.out(`${outcomes.length - failed} of ${outcomes.length} triggers ${action === "start" ? "started" : "stopped"} in ${target.factoryName}`);
-      if (failed > 0) code = EXIT_FAILED;
-    });
+async function triggers(action: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  if (action !== "start" && action !== "stop") throw new UsageError(`triggers ${action}: unknown action; use start or stop`);
+  const { target, client } = await connect(flags, io);
+  if (target.triggers.length === 0) {
+    out(`factory ${target.factoryName} has no triggers (pattern without a schedule): nothing to ${action}`);
+    return EXIT_OK;
+  }
+  const outcomes = await setTriggerStates(client, target, action as TriggerAction, out);
+  const failed = outcomes.filter((o) => o.after === "failed").length;
+  out(`${outcomes.length - failed} of ${outcomes.length} triggers ${action === "start" ? "started" : "stopped"} in ${target.factoryName}`);
+  return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
 
-  program
-    .command("run")
-    .description("start a run of one of the stack's pipelines and print its run id")
-    .argument("<pipeline>", "pipeline name, e.g. full-copy")
-    .option("-p, --param <name=value...>", "pipeline parameter (JSON values are parsed: arrays, numbers)")
-    .action(async (pipeline: string, opts: { param?: string[] }, cmd: Command) => {
-      const parameters = parseParams(opts.param ?? []);
-      const { target, client } = await connect(cmd);
-      if (!target.pipelines.includes(pipeline)) {
-        throw new UsageError(`run ${pipeline}: not a pipeline of this stack; pipelines: ${target.pipelines.join(", ")}`);
-      }
-      const run = await client.pipelines.createRun(target.resourceGroupName, target.factoryName, pipeline, { parameters });
-      deps.out(`started ${pipeline} in ${target.factoryName}: run id ${run.runId}`);
-      deps.out(`follow it with: npm run factory -- status ${run.runId}`);
-    });
+async function run(pipeline: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  const parameters = parseParams(flags.param ?? []);
+  const { target, client } = await connect(flags, io);
+  if (!target.pipelines.includes(pipeline)) {
+    throw new UsageError(`run ${pipeline}: not a pipeline of this stack; pipelines: ${target.pipelines.join(", ")}`);
+  }
+  const started = await client.pipelines.createRun(target.resourceGroupName, target.factoryName, pipeline, { parameters });
+  out(`started ${pipeline} in ${target.factoryName}: run id ${started.runId}`);
+  out(`follow it with: npm run factory -- status ${started.runId}`);
+  return EXIT_OK;
+}
 
-  program
-    .command("status")
-    .description("print the status of a pipeline run (exit 1 when it failed or was cancelled)")
-    .argument("<runId>", "run id printed by `run`")
-    .action(async (runId: string, _opts: unknown, cmd: Command) => {
-      const { target, client } = await connect(cmd);
-      const run = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId);
-      const fields: [string, unknown][] = [
-        ["pipeline", run.pipelineName],
-        ["status", run.status],
-        ["started", run.runStart?.toISOString()],
-        ["ended", run.runEnd?.toISOString()],
-        ["duration", run.durationInMs === undefined ? undefined : `${Math.round(run.durationInMs / 1000)}s`],
-        ["message", run.message || undefined],
-      ];
-      deps.out(`run ${runId}`);
-      for (const [k, v] of fields) if (v !== undefined) deps.out(`  ${k}: ${String(v)}`);
-      if (run.status !== undefined && FAILED_RUN_STATES.has(run.status)) code = EXIT_FAILED;
-    });
-
-  await program.parseAsync(argv);
-  return code;
+async function status(runId: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  const { target, client } = await connect(flags, io);
+  const pipelineRun = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId);
+  const fields: [string, unknown][] = [
+    ["pipeline", pipelineRun.pipelineName],
+    ["status", pipelineRun.status],
+    ["started", pipelineRun.runStart?.toISOString()],
+    ["ended", pipelineRun.runEnd?.toISOString()],
+    ["duration", pipelineRun.durationInMs === undefined ? undefined : `${Math.round(pipelineRun.durationInMs / 1000)}s`],
+    ["message", pipelineRun.message || undefined],
+  ];
+  out(`run ${runId}`);
+  for (const [k, v] of fields) if (v !== undefined) out(`  ${k}: ${String(v)}`);
+  return pipelineRun.status !== undefined && FAILED_RUN_STATES.has(pipelineRun.status) ? EXIT_FAILED : EXIT_OK;
 }
 
 function parseParams(pairs: string[]): Record<string, unknown> {
@@ -129,4 +131,4 @@ function parseParams(pairs: string[]): Record<string, unknown> {
   return params;
 }
 
-if (require.main === module) runCli(() => main(process.argv));
+if (require.main === module) runMain(main);

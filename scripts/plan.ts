@@ -1,7 +1,9 @@
 import * as path from "path";
-import { Command, Option } from "commander";
-import { ConfigError, PROJECT, parseStackConfig } from "../components/config/load";
-import { StackFileError, readStackConfig } from "./lib/stackFile";
+import { Option } from "commander";
+import { PROJECT, parseStackConfig } from "../components/config/load";
+import { type Io, defineCommand, runMain } from "./lib/command";
+import { EXIT_FAILED, EXIT_OK } from "./lib/cli";
+import { readStackConfig } from "./lib/stackFile";
 import { checkPlan, renderReport } from "./plan/policy";
 import { renderTree } from "./plan/render";
 import { runUnderMocks } from "./plan/runtime";
@@ -14,35 +16,29 @@ import { runUnderMocks } from "./plan/runtime";
  */
 const projectDir = path.resolve(__dirname, "..");
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command()
-    .name("plan")
-    .description("Offline plan: the resources a stack would create, without Azure or the Pulumi CLI")
-    .addOption(new Option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to use").conflicts("configFile"))
-    .option("-c, --config-file <path>", "any stack config file")
-    .option("--json", "print one JSON document instead of the tree")
-    .option("--policy", "check the security baseline (policy/) against the plan; exit 1 on a mandatory violation")
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  try {
-    program.parse(argv);
-  } catch (err) {
-    return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
-  const opts = program.opts<{ stack?: string; configFile?: string; json?: boolean; policy?: boolean }>();
+interface Flags {
+  stack?: string;
+  configFile?: string;
+  json?: boolean;
+  policy?: boolean;
+}
 
-  let stackValues;
-  try {
-    stackValues = readStackConfig({ stack: opts.stack, configFile: opts.configFile, projectDir });
-    // Validated here as well as in index.ts so a bad file exits 2 before the runtime starts.
-    parseStackConfig(stackValues.values, stackValues.secretKeys);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof StackFileError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+export const main = defineCommand<Flags>(
+  (program) =>
+    program
+      .name("plan")
+      .description("Offline plan: the resources a stack would create, without Azure or the Pulumi CLI")
+      .addOption(new Option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to use").conflicts("configFile"))
+      .option("-c, --config-file <path>", "any stack config file")
+      .option("--json", "print one JSON document instead of the tree")
+      .option("--policy", "check the security baseline (policy/) against the plan; exit 1 on a mandatory violation"),
+  run,
+);
+
+async function run(opts: Flags, io: Io): Promise<number> {
+  const stackValues = readStackConfig({ stack: opts.stack, configFile: opts.configFile, projectDir });
+  // Validated here as well as in index.ts so a bad file exits 2 before the runtime starts.
+  parseStackConfig(stackValues.values, stackValues.secretKeys);
 
   const plan = await runUnderMocks({
     project: PROJECT,
@@ -53,19 +49,11 @@ async function main(argv: string[]): Promise<number> {
   });
   const report = opts.policy ? checkPlan(plan) : undefined;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report ? { ...plan, policy: report } : plan, null, 2)}\n`);
+    io.out(`${JSON.stringify(report ? { ...plan, policy: report } : plan, null, 2)}\n`);
   } else {
-    process.stdout.write(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
+    io.out(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
   }
-  return report?.failed ? 1 : 0;
+  return report?.failed ? EXIT_FAILED : EXIT_OK;
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) runMain(main);

@@ -1,18 +1,19 @@
 import * as path from "path";
 import type { TokenCredential } from "@azure/identity";
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
-import { Command } from "commander";
 import { parseStackConfig } from "../components/config/load";
 import type { StackConfig } from "../components/config/schema";
-import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
-import { applyAcls } from "./acl/apply";
+import { DEFAULT_CONCURRENCY, applyAcls } from "./acl/apply";
+import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { createProgress } from "./acl/progress";
 import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
-import type { CliIo } from "./acl";
+import type { AclIo } from "./acl/io";
 import { startStackTriggers } from "./factory/triggers";
 import type { ClientOptions } from "./factory/target";
 
@@ -24,7 +25,7 @@ import type { ClientOptions } from "./factory/target";
 
 const projectDir = path.resolve(__dirname, "..");
 
-export interface PostDeployIo extends CliIo {
+export interface PostDeployIo extends AclIo {
   /** Test hook: ARM credential and client options for the trigger step (default: DefaultAzureCredential). */
   arm?: { credential?: TokenCredential; clientOptions?: ClientOptions["clientOptions"] };
 }
@@ -114,8 +115,8 @@ export const startTriggers: Step = {
   name: "triggers",
   async run(ctx) {
     const outputs = await ctx.outputs();
-    const triggers = Array.isArray(outputs?.triggers) ? (outputs.triggers as string[]) : [];
     if (!outputs) return { ok: true, message: "no stack outputs (pass --stack or --outputs); skipped" };
+    const triggers = outputs.triggers;
     if (triggers.length === 0) return { ok: true, message: "the stack's pattern has no triggers; skipped" };
     if (ctx.flags.dryRun) return { ok: true, message: `would start ${triggers.join(", ")} (unless already started)` };
     const outcomes = await startStackTriggers({
@@ -142,6 +143,7 @@ export const applyStackAcls: Step = {
     const rules = ctx.acls;
     if (!rules) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
     const { client, accountUrl } = await ctx.service();
+    const cpFile = checkpointFile({ flag: ctx.flags.checkpoint, stack: ctx.stack, accountUrl, env: ctx.io.env, dryRun: ctx.flags.dryRun });
     const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
     try {
       const s = await applyAcls({
@@ -149,8 +151,8 @@ export const applyStackAcls: Step = {
         accountUrl,
         rules,
         dryRun: ctx.flags.dryRun ?? false,
-        concurrency: 16,
-        checkpointFile: ctx.flags.checkpoint ?? `.acl-checkpoint-${ctx.stack}.json`,
+        concurrency: DEFAULT_CONCURRENCY,
+        checkpointFile: cpFile,
         resume: ctx.flags.resume ?? false,
         full: ctx.flags.full ?? false,
         retry: ctx.retry,
@@ -159,10 +161,14 @@ export const applyStackAcls: Step = {
       });
       if (!s.changed) return { ok: true, message: "no change" };
       const failures = s.failedEntries.slice(0, 20).map((f) => `\n    ${f.path}: ${f.reason}`).join("");
+      if (s.failures > 0 && !ctx.flags.dryRun) ctx.io.err(`checkpoint: ${cpFile}\n`);
       return {
         ok: s.failures === 0,
         message: `${ctx.flags.dryRun ? "would change" : "applied"} ${s.rules.filter((r) => r.changed).length} rule(s): ${s.directories} directories, ${s.files} files, ${s.failures} failures${failures}`,
       };
+    } catch (err) {
+      if (!ctx.flags.dryRun) ctx.io.err(`checkpoint: ${cpFile}\n`);
+      throw err;
     } finally {
       progress.stop();
     }
@@ -179,7 +185,7 @@ async function resolveStackAcls(config: StackConfig, flags: Flags, outputs: Step
   if (flags.principals) principals = loadPrincipalsFile(flags.principals);
   else {
     const out = await outputs();
-    if (out?.principals !== undefined) principals = principalsFrom(out.principals, `stack output "principals"`);
+    if (out) principals = principalsFrom(out.principals, `stack output "principals"`);
   }
   const { rules, problems } = resolveSpec(config.acls, principals);
   if (problems.length > 0) throw new UsageError("adls-migration:acls: invalid ACL spec", problems.map((p) => `adls-migration:acls.${p}`));
@@ -189,25 +195,22 @@ async function resolveStackAcls(config: StackConfig, flags: Flags, outputs: Step
 /** The post-deploy steps in order. */
 export const STEPS: Step[] = [createFolders, startTriggers, applyStackAcls];
 
-export async function postDeployMain(argv: string[], io: PostDeployIo, steps: Step[] = STEPS): Promise<number> {
-  const program = new Command()
-    .name("post-deploy")
-    .description("Data-plane steps after `pulumi up`: create declared folders, start triggers, apply folder ACLs")
-    .option("-s, --stack <name>", "stack: reads Pulumi.<name>.yaml and, for dfsEndpoint/principals, its outputs via the Pulumi CLI")
-    .option("-c, --config-file <path>", "stack config file instead of Pulumi.<stack>.yaml")
-    .option("--outputs <file>", "stack outputs saved by `pulumi stack output --json`, instead of asking the Pulumi CLI")
-    .option("--account-url <url>", "dfs endpoint (default: the stack's dfsEndpoint output)")
-    .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
-    .option("--checkpoint <file>", "ACL resume state (default: .acl-checkpoint-<stack>.json)")
-    .option("--resume", "continue an interrupted ACL run")
-    .option("--full", "ACL step: apply every subtree, also those whose top path already has the entries (after copies, or when unsure)")
-    .option("--dry-run", "report what would change; write nothing")
-    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint for the trigger step (default: public cloud)")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  try {
-    program.parse(argv, { from: "user" });
-    const flags = program.opts<Flags>();
+export const main = defineCommand<Flags, PostDeployIo>(
+  (program) =>
+    program
+      .name("post-deploy")
+      .description("Data-plane steps after `pulumi up`: create declared folders, start triggers, apply folder ACLs")
+      .option("-s, --stack <name>", "stack: reads Pulumi.<name>.yaml and, for dfsEndpoint/principals, its outputs via the Pulumi CLI")
+      .option("-c, --config-file <path>", "stack config file instead of Pulumi.<stack>.yaml")
+      .option("--outputs <file>", "stack outputs saved by `pulumi stack output --json`, instead of asking the Pulumi CLI")
+      .option("--account-url <url>", "dfs endpoint (default: the stack's dfsEndpoint output)")
+      .option("--principals <file>", "JSON object of principal name → object id (default: the stack's principals output)")
+      .option("--checkpoint <file>", `ACL resume state (default: ${CHECKPOINT_DEFAULT_HELP})`)
+      .option("--resume", "continue an interrupted ACL run")
+      .option("--full", "ACL step: apply every subtree, also those whose top path already has the entries (after copies, or when unsure)")
+      .option("--dry-run", "report what would change; write nothing")
+      .option("--arm-endpoint <url>", "Azure Resource Manager endpoint for the trigger step (default: public cloud)"),
+  async (flags, io) => {
     if (!flags.stack && !flags.configFile) throw new UsageError("pass --stack <name> (or --config-file <path>)");
     const stackValues = readStackConfig({ stack: flags.stack, configFile: flags.configFile, projectDir });
     const config = parseStackConfig(stackValues.values, stackValues.secretKeys);
@@ -226,15 +229,13 @@ export async function postDeployMain(argv: string[], io: PostDeployIo, steps: St
       acls: await resolveStackAcls(config, flags, outputs),
     };
     let ok = true;
-    for (const step of steps) {
+    for (const step of STEPS) {
       const result = await step.run(ctx);
       io.out(`${result.ok ? "ok  " : "FAIL"} ${step.name}: ${result.message}\n`);
       ok &&= result.ok;
     }
     return ok ? EXIT_OK : EXIT_FAILED;
-  } catch (err) {
-    return exitCodeFor(err, io.err);
-  }
-}
+  },
+);
 
-if (require.main === module) runProcessCli((argv, io) => postDeployMain(argv, io));
+if (require.main === module) runMain(main, { interruptible: true });

@@ -1,4 +1,4 @@
-import { aclMain } from "../../scripts/acl";
+import { main as aclMain } from "../../scripts/acl";
 
 /**
  * Our applier in its own process, through the CLI entry point

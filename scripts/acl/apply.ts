@@ -15,8 +15,11 @@ import type { ResolvedRule } from "./spec";
  * continuation token checkpointed.
  */
 
-/** Recursive ACL batch size: the service maximum. */
+/** Recursive ACL batch size: the service maximum, and the default (range 1-2000). */
 export const MAX_BATCH = 2000;
+/** Subtrees applied in parallel: default 16 (range 1-MAX_CONCURRENCY). */
+export const DEFAULT_CONCURRENCY = 16;
+export const MAX_CONCURRENCY = 64;
 /**
  * A rule root with more direct files than this is applied as one recursive
  * unit: one request per file would cost more than serial 2000-path batches.

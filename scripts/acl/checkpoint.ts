@@ -49,7 +49,6 @@ export interface Checkpoint {
 }
 
 export const MAX_FAILED_ENTRIES = 10_000;
-export const DEFAULT_CHECKPOINT = ".acl-checkpoint.json";
 
 export function specHash(rules: ResolvedRule[]): string {
   return createHash("sha256").update(JSON.stringify(rules)).digest("hex").slice(0, 16);

@@ -1,7 +1,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { UsageError } from "../lib/cli";
-import { StackOutputs, readStackOutputs, requireOutput } from "../lib/stackOutputs";
+import { StackOutputs, readStackOutputs } from "../lib/stackOutputs";
 
 /**
  * The Data Lake client the ACL tools use. Auth: shared key when
@@ -45,5 +45,5 @@ export async function resolveAccountUrl(flags: TargetFlags, outputs: () => Promi
   }
   const out = await outputs();
   if (!out) throw new UsageError("pass --account-url <url>, or --stack <name> / --outputs <file> to use the stack's dfsEndpoint output");
-  return requireOutput(out, "dfsEndpoint").replace(/\/+$/, "");
+  return out.dfsEndpoint.replace(/\/+$/, "");
 }

@@ -1,8 +1,8 @@
 import * as path from "path";
-import { Command } from "commander";
-import { parseStackConfig } from "../../components/config/load";
+import { ConfigError, parseStackConfig } from "../../components/config/load";
 import { ENVIRONMENTS, type Environment } from "../../components/config/schema";
-import { UsageError, runCli } from "../lib/cli";
+import { EXIT_OK, UsageError } from "../lib/cli";
+import { defineCommand, runMain } from "../lib/command";
 import { StackFileError, listStacks, readStackConfig } from "../lib/stackFile";
 
 /**
@@ -22,7 +22,7 @@ function stackMatrix(projectDir: string): Record<"stacks" | Environment, string[
       matrix.stacks.push(stack);
       matrix[config.environment].push(stack);
     } catch (err) {
-      if (!(err instanceof Error) || !(err instanceof StackFileError || err.name === "ConfigError")) throw err;
+      if (!(err instanceof StackFileError || err instanceof ConfigError)) throw err;
       problems.push(`Pulumi.${stack}.yaml: ${err.message}`);
     }
   }
@@ -30,15 +30,18 @@ function stackMatrix(projectDir: string): Record<"stacks" | Environment, string[
   return matrix;
 }
 
-runCli(async () => {
-  const opts = new Command()
-    .name("stack-matrix")
-    .description("GitHub Actions matrices (stacks=[...], dev=[...], test=[...], prod=[...]) from the Pulumi.<stack>.yaml files")
-    .option("-C, --project-dir <path>", "directory holding Pulumi.yaml and the stack files", path.resolve(__dirname, "../.."))
-    .exitOverride()
-    .parse(process.argv)
-    .opts<{ projectDir: string }>();
-  const matrix = stackMatrix(path.resolve(opts.projectDir));
-  const lines = (["stacks", ...ENVIRONMENTS] as const).map((key) => `${key}=${JSON.stringify(matrix[key])}`);
-  process.stdout.write(`${lines.join("\n")}\n`);
-});
+export const main = defineCommand<{ projectDir: string }>(
+  (program) =>
+    program
+      .name("stack-matrix")
+      .description("GitHub Actions matrices (stacks=[...], dev=[...], test=[...], prod=[...]) from the Pulumi.<stack>.yaml files")
+      .option("-C, --project-dir <path>", "directory holding Pulumi.yaml and the stack files", path.resolve(__dirname, "../..")),
+  async (opts, io) => {
+    const matrix = stackMatrix(path.resolve(opts.projectDir));
+    const lines = (["stacks", ...ENVIRONMENTS] as const).map((key) => `${key}=${JSON.stringify(matrix[key])}`);
+    io.out(`${lines.join("\n")}\n`);
+    return EXIT_OK;
+  },
+);
+
+if (require.main === module) runMain(main);

@@ -1,7 +1,7 @@
 import { DataFactoryManagementClient, type DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
 import type { TokenCredential } from "@azure/identity";
 import { UsageError } from "../lib/cli";
-import { type StackOutputs, requireOutput } from "../lib/stackOutputs";
+import type { StackOutputs } from "../lib/stackOutputs";
 
 /** The deployed factory a command acts on, read from the stack outputs. */
 export interface FactoryTarget {
@@ -17,18 +17,10 @@ export interface FactoryTarget {
 const FACTORY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.DataFactory\/factories\/([^/]+)$/i;
 
 export function factoryTarget(outputs: StackOutputs): FactoryTarget {
-  const id = requireOutput(outputs, "factoryId");
+  const id = outputs.factoryId;
   const m = FACTORY_ID.exec(id);
   if (!m) throw new UsageError(`stack output "factoryId" is not a Data Factory resource id: ${id}`);
-  return { subscriptionId: m[1], resourceGroupName: m[2], factoryName: m[3], pipelines: names(outputs, "pipelines"), triggers: names(outputs, "triggers") };
-}
-
-function names(outputs: StackOutputs, key: string): string[] {
-  const v = outputs[key];
-  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string")) {
-    throw new UsageError(`stack output "${key}" is missing or not a list of names; was the stack deployed with this version?`);
-  }
-  return v;
+  return { subscriptionId: m[1], resourceGroupName: m[2], factoryName: m[3], pipelines: outputs.pipelines, triggers: outputs.triggers };
 }
 
 export interface ClientOptions {

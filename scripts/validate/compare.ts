@@ -26,6 +26,12 @@ export interface ValidateResult {
   seconds: number;
 }
 
+/** Records per side held in memory before a sorted run is spilled: default 100 000 (range ≥ MIN_RUN_SIZE). */
+export const DEFAULT_RUN_SIZE = 100_000;
+export const MIN_RUN_SIZE = 1000;
+/** Examples kept per difference kind: default 1000 (range ≥ 0). */
+export const DEFAULT_MAX_LISTED = 1000;
+
 export interface ValidateOptions {
   acls?: boolean;
   principalMap?: PrincipalMap;
@@ -45,7 +51,7 @@ export interface ValidateOptions {
  */
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
-  const runSize = opts.runSize ?? 100_000;
+  const runSize = opts.runSize ?? DEFAULT_RUN_SIZE;
   const withAcl = opts.acls ?? false;
   // One scratch directory for both sides' runs, removed whatever happens.
   const scratch = mkdtempSync(path.join(opts.tmpDir ?? tmpdir(), "adls-validate-"));
@@ -66,7 +72,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
       aclsCompared: withAcl,
       seconds: 0,
     };
-    const maxListed = opts.maxListed ?? 1000;
+    const maxListed = opts.maxListed ?? DEFAULT_MAX_LISTED;
     const report = (d: Difference): void => {
       if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
     };

@@ -1,11 +1,12 @@
 import { spawn } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { aclMain } from "../../scripts/acl";
+import { main as aclMain } from "../../scripts/acl";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { PROJECT_DIR } from "../support/cli";
 
 /**
  * `npm run acl` against the local DFS server, read back with the real Data
@@ -28,13 +29,13 @@ interface Run {
   err: string;
 }
 
-async function acl(args: string[], opts: { signal?: AbortSignal } = {}): Promise<Run> {
+async function acl(args: string[], opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   let out = "";
   let err = "";
   const code = await aclMain(args, {
     out: (s) => (out += s),
     err: (s) => (err += s),
-    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey, ...opts.env },
     tty: false,
     signal: opts.signal,
     retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 40 },
@@ -504,5 +505,50 @@ describe("acl apply: mode set", () => {
     expect(file.code).toBe(0);
     expect(file.err).not.toContain("warning:");
     expect(await aclOf("setw", "top.txt")).toContain(`group:${READERS}:r--`);
+  });
+});
+
+describe("acl apply: nothing written into the work tree by default", () => {
+  const spec = () => specFile({ rules: [{ path: "state/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+  const noCheckpointFlag = (file: string, ...extra: string[]) => ["apply", "--spec", file, "--account-url", server.url, "--principals", principalsFile, ...extra];
+  const checkpointName = () => `acl-checkpoint-${new URL(server.url).host.replace(":", "_")}.json`;
+  const cwd = process.cwd();
+  let workDir: string;
+  beforeAll(() => seed("state"));
+  beforeEach(() => {
+    workDir = mkdtempSync(path.join(tmpdir(), "acl-cwd-"));
+    process.chdir(workDir);
+  });
+  afterEach(() => process.chdir(cwd));
+
+  it("keeps the checkpoint in $ADLS_MIGRATION_STATE_DIR: the cwd and the repo root stay as they were", async () => {
+    const stateDir = path.join(dir, "state-env");
+    const rootBefore = readdirSync(PROJECT_DIR).sort();
+    const run = await acl(noCheckpointFlag(spec()), { env: { ADLS_MIGRATION_STATE_DIR: stateDir, XDG_STATE_HOME: path.join(dir, "unused") } });
+    expect(run.code).toBe(0);
+    expect(readdirSync(workDir)).toEqual([]);
+    expect(readdirSync(PROJECT_DIR).sort()).toEqual(rootBefore);
+    expect(readdirSync(stateDir)).toEqual([checkpointName()]);
+    expect(JSON.parse(readFileSync(path.join(stateDir, checkpointName()), "utf8")).status).toBe("complete");
+    expect(existsSync(path.join(dir, "unused"))).toBe(false);
+  });
+
+  it("falls back to $XDG_STATE_HOME/adls-migration, and prints the checkpoint path when a run fails", async () => {
+    const xdg = path.join(dir, "xdg");
+    server.faults = { failPaths: ["state/sales/eu/f1.csv"] };
+    const run = await acl(noCheckpointFlag(spec(), "--full"), { env: { XDG_STATE_HOME: xdg } });
+    expect(run.code).toBe(1);
+    const file = path.join(xdg, "adls-migration", checkpointName());
+    expect(run.err).toContain(`checkpoint: ${file}\n`);
+    expect(JSON.parse(readFileSync(file, "utf8")).counters.failures).toBe(1);
+    expect(readdirSync(workDir)).toEqual([]);
+  });
+
+  it("a dry run creates no state directory at all", async () => {
+    const stateDir = path.join(dir, "state-dry");
+    const run = await acl(noCheckpointFlag(spec(), "--dry-run"), { env: { ADLS_MIGRATION_STATE_DIR: stateDir } });
+    expect(run.code).toBe(0);
+    expect(existsSync(stateDir)).toBe(false);
+    expect(readdirSync(workDir)).toEqual([]);
   });
 });

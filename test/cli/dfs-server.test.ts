@@ -2,14 +2,14 @@ import { createServer } from "net";
 import type { AddressInfo } from "net";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { dfsServerMain } from "../../scripts/dfs-server";
-import type { ProcessIo } from "../../scripts/lib/cli";
+import type { Io } from "../../scripts/lib/command";
 
 /** `npm run dfs-server`: flags, one-line errors with exit 2, the banner a user copies from, and a bounded lifetime. */
 
 function io(signal = new AbortController().signal) {
   const out: string[] = [];
   const err: string[] = [];
-  const value: ProcessIo = { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, tty: false, signal };
+  const value: Io = { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, tty: false, signal };
   return { value, out: () => out.join(""), err: () => err.join("") };
 }
 

@@ -3,17 +3,18 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { main } from "../../scripts/factory";
 import { startStackTriggers } from "../../scripts/factory/triggers";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "../../scripts/lib/cli";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
+import { stackOutputs } from "../support/stackOutputs";
 
 const SUB = "11111111-2222-3333-4444-555555555555";
-const OUTPUTS = {
+const OUTPUTS = stackOutputs({
   resourceGroupName: "contoso-test-datalake",
   factoryName: "contoso-test-migration-abc123",
   factoryId: `/subscriptions/${SUB}/resourceGroups/contoso-test-datalake/providers/Microsoft.DataFactory/factories/contoso-test-migration-abc123`,
   pipelines: ["sync-gen1-to-gen2", "sync-gen2-to-gen1"],
   triggers: ["sync-gen1-to-gen2-window", "sync-gen2-to-gen1-window"],
-};
+});
 const FACTORY_PATH = `/subscriptions/${SUB}/resourceGroups/contoso-test-datalake/providers/Microsoft.DataFactory/factories/contoso-test-migration-abc123`;
 const credential = { getToken: async () => ({ token: "loopback-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 
@@ -36,14 +37,28 @@ beforeEach(() => {
   arm.runs.clear();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; lines: string[] }> {
-  const lines: string[] = [];
-  const code = await main(["node", "factory", ...args, "--outputs", outputsFile, "--endpoint", arm.endpoint], {
-    credential: () => credential,
-    clientOptions: { tlsOptions: { ca: arm.ca } },
-    out: (l) => lines.push(l),
+async function cli(...args: string[]): Promise<{ code: number; lines: string[]; err: string }> {
+  return factory([...args, "--outputs", outputsFile, "--endpoint", arm.endpoint]);
+}
+
+async function factory(argv: string[]): Promise<{ code: number; lines: string[]; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    env: {},
+    tty: false,
+    arm: { credential, clientOptions: { tlsOptions: { ca: arm.ca } } },
   });
-  return { code, lines };
+  return { code, lines: out.split("\n").filter((l) => l !== ""), err };
+}
+
+/** A usage error as the user sees it: exit 2 and the message on stderr. */
+async function expectUsageError(run: Promise<{ code: number; err: string }>, message: string): Promise<void> {
+  const { code, err } = await run;
+  expect(code).toBe(EXIT_USAGE);
+  expect(err).toContain(message);
 }
 
 describe("factory CLI against a loopback ARM", () => {
@@ -99,12 +114,10 @@ describe("factory CLI against a loopback ARM", () => {
   });
 
   it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint", async () => {
-    await expect(cli("run", "full-copy")).rejects.toThrow(new UsageError("run full-copy: not a pipeline of this stack; pipelines: sync-gen1-to-gen2, sync-gen2-to-gen1"));
-    await expect(cli("triggers", "restart")).rejects.toThrow("triggers restart: unknown action; use start or stop");
-    await expect(cli("run", "sync-gen1-to-gen2", "--param", "novalue")).rejects.toThrow("--param novalue: expected name=value");
-    await expect(
-      main(["node", "factory", "status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.1:1"], { credential: () => credential, out: () => undefined }),
-    ).rejects.toThrow(UsageError);
+    await expectUsageError(cli("run", "full-copy"), "run full-copy: not a pipeline of this stack; pipelines: sync-gen1-to-gen2, sync-gen2-to-gen1\n");
+    await expectUsageError(cli("triggers", "restart"), "triggers restart: unknown action; use start or stop");
+    await expectUsageError(cli("run", "sync-gen1-to-gen2", "--param", "novalue"), "--param novalue: expected name=value");
+    await expectUsageError(factory(["status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.1:1"]), "--endpoint http://127.0.0.1:1: must be an https:// URL");
     expect(arm.calls).toHaveLength(0);
   });
 

@@ -1,24 +1,25 @@
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
-import { postDeployMain } from "../../scripts/post-deploy";
+import { main as postDeployMain } from "../../scripts/post-deploy";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { stackOutputs } from "../support/stackOutputs";
 
 const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
 
 let server: DfsServer;
 let dir: string;
 
-async function postDeploy(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function postDeploy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   const code = await postDeployMain(args, {
     out: (s) => (out += s),
     err: (s) => (err += s),
-    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey, ...env },
     tty: false,
     retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
   });
@@ -170,7 +171,7 @@ describe("post-deploy trigger step", () => {
     const outputs = path.join(dir, "factory-outputs.json");
     writeFileSync(
       outputs,
-      JSON.stringify({
+      JSON.stringify(stackOutputs({
         dfsEndpoint: server.url,
         principals: {},
         resourceGroupName: "contoso-dev-datalake",
@@ -178,7 +179,7 @@ describe("post-deploy trigger step", () => {
         factoryId: `/subscriptions/${SUB}/resourceGroups/contoso-dev-datalake/providers/Microsoft.DataFactory/factories/${FACTORY}`,
         pipelines: ["sync-gen1-to-gen2", "sync-gen2-to-gen1"],
         triggers: ["sync-gen1-to-gen2-window", "sync-gen2-to-gen1-window"],
-      }),
+      })),
     );
     arm.triggers.set("sync-gen1-to-gen2-window", "Stopped");
     arm.triggers.set("sync-gen2-to-gen1-window", "Stopped");
@@ -202,5 +203,29 @@ describe("post-deploy trigger step", () => {
     expect(await run()).toBe(0);
     expect(out).toContain("ok   triggers: 0 started, 2 already running");
     expect(arm.calls.filter((c) => c.method === "POST")).toHaveLength(0);
+  });
+});
+
+describe("post-deploy: the ACL checkpoint by default", () => {
+  it("goes to the state directory under the name acl apply --stack uses, not into the cwd", async () => {
+    server.createFilesystem("state");
+    const file = stackFile("shared", stackConfig([{ name: "state", folders: ["landing"] }], {
+      "adls-migration:acls": { rules: [{ path: "state/landing", entries: [{ group: "dl-readers", permissions: "r-x" }] }] },
+    }));
+    const stateDir = path.join(dir, "state");
+    const cwd = process.cwd();
+    const workDir = mkdtempSync(path.join(tmpdir(), "post-deploy-cwd-"));
+    process.chdir(workDir);
+    try {
+      const run = await postDeploy(["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json")], {
+        ADLS_MIGRATION_STATE_DIR: stateDir,
+      });
+      expect(run.code).toBe(0);
+      expect(readdirSync(workDir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(readdirSync(stateDir)).toEqual(["acl-checkpoint-shared.json"]);
+    expect(JSON.parse(readFileSync(path.join(stateDir, "acl-checkpoint-shared.json"), "utf8")).status).toBe("complete");
   });
 });
