@@ -5,6 +5,7 @@ import { aclSpecSchema } from "./acls";
 import { policyWaiversSchema } from "./policyWaivers";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
+import { folderOverlaps } from "./overlaps";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
 
@@ -99,6 +100,7 @@ const CROSS_CHECKS: { needs: (keyof Sections)[]; run(c: Sections): Issue[] }[] =
       ),
   },
   { needs: ["pattern", "filesystems", "migration"], run: (c) => migrationCrossChecks(c) },
+  { needs: ["pattern", "migration"], run: (c) => folderOverlaps(c.pattern, c.migration) },
   {
     needs: ["pattern", "migration", "source"],
     run: (c) => {
