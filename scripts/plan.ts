@@ -4,6 +4,7 @@ import { ConfigError, PROJECT, parseStackConfig } from "../components/config/loa
 import { StackFileError, readStackConfig } from "./lib/stackFile";
 import { checkPlan, renderReport } from "./plan/policy";
 import { renderTree } from "./plan/render";
+import { triggerNotes } from "./plan/triggers";
 import { runUnderMocks } from "./plan/runtime";
 
 /**
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const report = opts.policy ? checkPlan(plan) : undefined;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report ? { ...plan, policy: report } : plan, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...plan, triggers: triggerNotes(plan), ...(report ? { policy: report } : {}) }, null, 2)}\n`);
   } else {
     process.stdout.write(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
   }

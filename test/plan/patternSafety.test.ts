@@ -1,5 +1,8 @@
 import { parseStackConfig } from "../../components/config/load";
+import { pastWindows } from "../../components/config/windows";
+import { renderTree } from "../../scripts/plan/render";
 import type { Plan, PlannedResource } from "../../scripts/plan/runtime";
+import { triggerNotes } from "../../scripts/plan/triggers";
 import { BASE_CONFIG, configProblems, ofType, planWith, toPulumiValues } from "../support/plan";
 
 /** Data a pattern could lose: overlapping folders, flips, skipped files, root targets (issue 11, items 1–5 and 10). */
@@ -226,5 +229,63 @@ describe("copy into a filesystem root", () => {
     expect(folderItems(plan, "full-copy")).toEqual([{ source: "raw", filesystem: "raw", target: "" }]);
     const dual = await planWith(config("dual-pipeline", { ingest: { filesystem: "landing", path: "incoming" }, folders: [{ source: "/raw", filesystem: "raw" }], copy: { logFilesystem: "logs" } }));
     expect(folderItems(dual, "ingest-dual")).toEqual([{ source: "raw", filesystem: "raw", target: "", landing: "incoming" }]);
+  });
+});
+
+describe("tumbling window changes and backfill are visible in the plan", () => {
+  it("a trigger is replaced (deleted first: same name) when frequency or interval change", async () => {
+    const plan = await planWith({});
+    const [t] = ofType(plan, "azure-native:datafactory:Trigger");
+    expect(t).toMatchObject({ replaceOnChanges: ["properties.frequency", "properties.interval"], deleteBeforeReplace: true });
+    expect(renderTree(plan)).toContain(
+      "a change to properties.frequency or properties.interval replaces it (window state reset, backfill from startTime)",
+    );
+  });
+
+  it("the plan counts the windows a first start runs: per direction from its own start", async () => {
+    const plan = await planWith(
+      config("bidirectional-sync", {
+        folders: [
+          { source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" },
+          { source: "/curated/finance", filesystem: "curated", target: "finance", writer: "gen2", writerSince: "2026-12-01T20:00:00Z" },
+        ],
+      }),
+    );
+    const notes = triggerNotes(plan, new Date("2026-12-02T00:30:00Z"));
+    expect(notes.map((n) => [n.triggerName, n.firstStartWindows])).toEqual([
+      ["sync-gen1-to-gen2-window", 24],
+      ["sync-gen2-to-gen1-window", 4],
+    ]);
+  });
+
+  it.each([
+    ["Hour", 1, "2001-01-01T00:00:00Z", "2026-12-01T00:00:00Z", 227_160],
+    ["Minute", 15, "2026-12-01T00:00:00Z", "2026-12-01T01:14:59Z", 4],
+    ["Month", 1, "2026-01-31T00:00:00Z", "2026-12-01T00:00:00Z", 10],
+    ["Month", 3, "2026-01-01T00:00:00Z", "2026-12-01T00:00:00Z", 3],
+    ["Hour", 1, "2027-01-01T00:00:00Z", "2026-12-01T00:00:00Z", 0],
+  ] as const)("%s × %d from %s to %s: %d windows", (frequency, interval, start, now, expected) => {
+    expect(pastWindows(start, new Date(now), frequency, interval)).toBe(expected);
+  });
+});
+
+describe("Key Vault ordering", () => {
+  it("Gen1Store waits for the KeyVault linked service it references; plan resources list their dependencies as URNs", async () => {
+    const plan = await planWith({
+      "adls-migration:source": {
+        accountName: "contosogen1",
+        auth: "servicePrincipal",
+        clientId: "11111111-2222-3333-4444-555555555555",
+        tenantId: "66666666-7777-8888-9999-000000000000",
+        keyVault: { name: "kv-contoso-mig", resourceGroup: "secrets" },
+        secretName: "gen1-sp",
+      },
+    });
+    const ls = (n: string) => ofType(plan, "azure-native:datafactory:LinkedService").find((r) => r.inputs.linkedServiceName === n) as PlannedResource;
+    expect(ls("Gen1Store").dependsOn).toContain(ls("KeyVault").urn);
+    expect(ls("KeyVault").dependsOn).not.toContain(ls("Gen1Store").urn);
+    expect(ls("Gen2Store").dependsOn).not.toContain(ls("KeyVault").urn);
+    const factory = ofType(plan, "azure-native:datafactory:Factory")[0];
+    expect(ls("KeyVault").dependsOn).toContain(factory.urn);
   });
 });
