@@ -5,12 +5,14 @@ import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { factoryClient, factoryTarget } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
+import { flipGate, formatWindow, windowRuns } from "./factory/windows";
 
 /**
  * `npm run factory -- <command>`: operate the deployed migration factory.
  *   triggers start|stop   start (or stop) every trigger of the stack
  *   run <pipeline>        start a pipeline run, print its run id
  *   status <runId>        print a pipeline run's status
+ *   windows <trigger>     list a tumbling window trigger's window runs (gate a flip with --covering)
  * The factory is found through the stack outputs (--stack, or --outputs for a
  * saved `pulumi stack output --json`).
  */
@@ -108,8 +110,40 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
       if (run.status !== undefined && FAILED_RUN_STATES.has(run.status)) code = EXIT_FAILED;
     });
 
+  program
+    .command("windows")
+    .description("list a tumbling window trigger's window runs with state and time range; --covering: exit 1 unless that moment is copied")
+    .argument("<trigger>", "trigger name, e.g. sync-gen1-to-gen2-window")
+    .option("--since <instant>", "window runs updated at or after this UTC instant (default: 7 days ago)")
+    .option("--covering <instant>", "exit 0 only if a Succeeded window holds this instant and no earlier listed window is unsucceeded")
+    .action(async (trigger: string, opts: { since?: string; covering?: string }, cmd: Command) => {
+      const covering = opts.covering === undefined ? undefined : instantFlag("--covering", opts.covering);
+      const since = opts.since === undefined ? new Date(Date.now() - 7 * 86_400_000) : instantFlag("--since", opts.since);
+      const { target, client } = await connect(cmd);
+      if (!target.triggers.includes(trigger)) throw new UsageError(`windows ${trigger}: not a trigger of this stack; triggers: ${target.triggers.join(", ") || "none"}`);
+      const windows = await windowRuns(client, target, trigger, { since });
+      for (const w of windows) deps.out(formatWindow(w));
+      deps.out(`${windows.length} window run(s) of ${trigger} updated since ${since.toISOString()}`);
+      if (covering === undefined) return;
+      const gate = flipGate(windows, covering);
+      for (const w of gate.unfinished) deps.out(`not copied yet: ${formatWindow(w)}`);
+      if (gate.ok && gate.covering) {
+        deps.out(`${covering.toISOString()} is copied: window ${formatWindow(gate.covering)}`);
+        return;
+      }
+      deps.out(`${covering.toISOString()} is not copied yet: ${gate.covering ? "an earlier window has not succeeded" : "no Succeeded window holds it"}; wait and run this again`);
+      code = EXIT_FAILED;
+    });
+
   await program.parseAsync(argv);
   return code;
+}
+
+function instantFlag(flag: string, value: string): Date {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`${flag} ${value}: expected a UTC instant such as 2026-12-01T10:00:00Z`);
+  }
+  return new Date(value);
 }
 
 function parseParams(pairs: string[]): Record<string, unknown> {

@@ -10,8 +10,15 @@ import type { ServicePrincipalSource, SourceConfig } from "../config/source";
 import type * as adf from "@azure/arm-datafactory";
 import { type Named, factoryDefinitions } from "./definitions";
 
-/** Trigger inputs ADF cannot edit once published (tumbling window frequency and interval): changing one replaces the trigger. */
-export const TRIGGER_REPLACED_ON = ["properties.frequency", "properties.interval"] as const;
+/**
+ * Trigger inputs ADF cannot edit once a tumbling window trigger is published:
+ * frequency and interval (how-to-create-tumbling-window-trigger,
+ * https://learn.microsoft.com/en-us/azure/data-factory/how-to-create-tumbling-window-trigger),
+ * and the start date ("These triggers must be deleted/recreated to update the
+ * start date and the recurrence", https://github.com/MicrosoftDocs/azure-docs/issues/52805).
+ * Changing one replaces the trigger.
+ */
+export const TRIGGER_REPLACED_ON = ["properties.frequency", "properties.interval", "properties.startTime"] as const;
 
 /** The factory identity is a super-user on Gen2 through this role, which preserving owner and group requires. */
 const GEN2_ROLE = "Storage Blob Data Owner";
@@ -136,8 +143,8 @@ export class MigrationFactory extends pulumi.ComponentResource {
       new datafactory.Trigger(
         `${name}-tr-${t.name}`,
         { ...common, triggerName: t.name, properties: toPulumi<datafactory.TriggerArgs["properties"]>(t.definition) },
-        // ADF refuses to edit a published tumbling window's frequency or
-        // interval, so a change replaces the trigger; the name stays, so the
+        // ADF refuses to edit a published tumbling window's frequency,
+        // interval or start, so a change replaces the trigger; the name stays, so the
         // old one is deleted first (it must be stopped: `factory triggers stop`).
         { parent: this, dependsOn: pipelines, replaceOnChanges: [...TRIGGER_REPLACED_ON], deleteBeforeReplace: true },
       );

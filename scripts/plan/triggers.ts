@@ -37,7 +37,7 @@ export function triggerNotes(plan: Plan, now = new Date()): TriggerNote[] {
 export function describeTrigger(n: TriggerNote): string {
   const replaced =
     n.replacedWhenChanged.length > 0
-      ? `; a change to ${n.replacedWhenChanged.join(" or ")} replaces it (window state reset, backfill from startTime)`
+      ? `; a change to ${n.replacedWhenChanged.join(", ")} replaces it (window state reset, backfill from startTime)`
       : "";
   return `first start runs ${n.firstStartWindows} past window(s) from ${n.startTime} at once${replaced}`;
 }

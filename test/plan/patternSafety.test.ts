@@ -233,12 +233,12 @@ describe("copy into a filesystem root", () => {
 });
 
 describe("tumbling window changes and backfill are visible in the plan", () => {
-  it("a trigger is replaced (deleted first: same name) when frequency or interval change", async () => {
+  it("a trigger is replaced (deleted first: same name) when frequency, interval or start change", async () => {
     const plan = await planWith({});
     const [t] = ofType(plan, "azure-native:datafactory:Trigger");
-    expect(t).toMatchObject({ replaceOnChanges: ["properties.frequency", "properties.interval"], deleteBeforeReplace: true });
+    expect(t).toMatchObject({ replaceOnChanges: ["properties.frequency", "properties.interval", "properties.startTime"], deleteBeforeReplace: true });
     expect(renderTree(plan)).toContain(
-      "a change to properties.frequency or properties.interval replaces it (window state reset, backfill from startTime)",
+      "a change to properties.frequency, properties.interval, properties.startTime replaces it (window state reset, backfill from startTime)",
     );
   });
 
