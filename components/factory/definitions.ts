@@ -178,6 +178,10 @@ function datasets(): Named<adf.DatasetUnion>[] {
  * `skipErrorFile` with the two keys the `@azure/arm-datafactory` model lacks
  * but the service documents for binary copies (fileForbidden, invalidFileName:
  * https://learn.microsoft.com/en-us/azure/data-factory/copy-activity-fault-tolerance).
+ * The 2018-06-01 REST model lacks them, and the SDK's serializer drops them
+ * from the request body (observed); whether azure-native sends them is not
+ * verified (docs/patterns.md, "Caveat"). Without them ADF fails the copy on
+ * such a file: loud, never a silent skip.
  */
 type SkipErrorFileSettings = adf.SkipErrorFile & { fileForbidden: boolean; invalidFileName?: boolean };
 
