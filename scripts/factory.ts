@@ -6,12 +6,14 @@ import { type Io, defineCommand, runMain } from "./lib/command";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { factoryClient, factoryTarget } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
+import { flipGate, formatWindow, windowRuns } from "./factory/windows";
 
 /**
  * `npm run factory -- <command>`: operate the deployed migration factory.
  *   triggers start|stop   start (or stop) every trigger of the stack
  *   run <pipeline>        start a pipeline run, print its run id
  *   status <runId>        print a pipeline run's status
+ *   windows <trigger>     list a tumbling window trigger's window runs (gate a flip with --covering)
  * The factory is found through the stack outputs (--stack, or --outputs for a
  * saved `pulumi stack output --json`).
  */
@@ -27,6 +29,8 @@ interface Flags {
   outputs?: string;
   endpoint?: string;
   param?: string[];
+  since?: string;
+  covering?: string;
 }
 
 /** Pipeline run states that mean the run ended badly (exit 1). */
@@ -53,6 +57,12 @@ export const main = defineCommand<Flags, FactoryIo>(
       .command("status")
       .description("print the status of a pipeline run (exit 1 when it failed or was cancelled)")
       .argument("<runId>", "run id printed by `run`");
+    program
+      .command("windows")
+      .description("list a tumbling window trigger's window runs with state and time range; --covering: exit 1 unless that moment is copied")
+      .argument("<trigger>", "trigger name, e.g. sync-gen1-to-gen2-window")
+      .option("--since <instant>", "window runs updated at or after this UTC instant (default: 7 days ago)")
+      .option("--covering <instant>", "exit 0 only if a Succeeded window holds this instant and no earlier listed window is unsucceeded");
     return program;
   },
   (flags, io, cmd) => {
@@ -60,6 +70,7 @@ export const main = defineCommand<Flags, FactoryIo>(
     const [arg] = cmd.args;
     if (cmd.name() === "triggers") return triggers(arg, flags, io, out);
     if (cmd.name() === "run") return run(arg, flags, io, out);
+    if (cmd.name() === "windows") return windows(arg, flags, io, out);
     return status(arg, flags, io, out);
   },
 );
@@ -112,6 +123,32 @@ async function status(runId: string, flags: Flags, io: FactoryIo, out: (line: st
   out(`run ${runId}`);
   for (const [k, v] of fields) if (v !== undefined) out(`  ${k}: ${String(v)}`);
   return pipelineRun.status !== undefined && FAILED_RUN_STATES.has(pipelineRun.status) ? EXIT_FAILED : EXIT_OK;
+}
+
+async function windows(trigger: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  const covering = flags.covering === undefined ? undefined : instantFlag("--covering", flags.covering);
+  const since = flags.since === undefined ? new Date(Date.now() - 7 * 86_400_000) : instantFlag("--since", flags.since);
+  const { target, client } = await connect(flags, io);
+  if (!target.triggers.includes(trigger)) throw new UsageError(`windows ${trigger}: not a trigger of this stack; triggers: ${target.triggers.join(", ") || "none"}`);
+  const runs = await windowRuns(client, target, trigger, { since });
+  for (const w of runs) out(formatWindow(w));
+  out(`${runs.length} window run(s) of ${trigger} updated since ${since.toISOString()}`);
+  if (covering === undefined) return EXIT_OK;
+  const gate = flipGate(runs, covering);
+  for (const w of gate.unfinished) out(`not copied yet: ${formatWindow(w)}`);
+  if (gate.ok && gate.covering) {
+    out(`${covering.toISOString()} is copied: window ${formatWindow(gate.covering)}`);
+    return EXIT_OK;
+  }
+  out(`${covering.toISOString()} is not copied yet: ${gate.covering ? "an earlier window has not succeeded" : "no Succeeded window holds it"}; wait and run this again`);
+  return EXIT_FAILED;
+}
+
+function instantFlag(flag: string, value: string): Date {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`${flag} ${value}: expected a UTC instant such as 2026-12-01T10:00:00Z`);
+  }
+  return new Date(value);
 }
 
 function parseParams(pairs: string[]): Record<string, unknown> {

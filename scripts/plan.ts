@@ -6,6 +6,7 @@ import { EXIT_FAILED, EXIT_OK } from "./lib/cli";
 import { readStackConfig } from "./lib/stackFile";
 import { checkPlan, renderReport } from "./plan/policy";
 import { renderTree } from "./plan/render";
+import { triggerNotes } from "./plan/triggers";
 import { runUnderMocks } from "./plan/runtime";
 
 /**
@@ -49,7 +50,7 @@ async function run(opts: Flags, io: Io): Promise<number> {
   });
   const report = opts.policy ? checkPlan(plan) : undefined;
   if (opts.json) {
-    io.out(`${JSON.stringify(report ? { ...plan, policy: report } : plan, null, 2)}\n`);
+    io.out(`${JSON.stringify({ ...plan, triggers: triggerNotes(plan), ...(report ? { policy: report } : {}) }, null, 2)}\n`);
   } else {
     io.out(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
   }

@@ -7,6 +7,7 @@ import { policyWaiversSchema } from "./policyWaivers";
 import { inventoryCrossChecks, inventorySchema } from "./inventory";
 import { flag, matching, oneOf } from "./primitives";
 import { migrationCrossChecks, migrationSchema } from "./migration";
+import { folderOverlaps } from "./overlaps";
 import { sourceSchema } from "./source";
 import { storageKeys } from "./storage";
 
@@ -136,6 +137,7 @@ const CROSS_CHECKS: { needs: (keyof Sections)[]; run(c: Sections): Issue[] }[] =
   { needs: ["pattern", "filesystems", "migration"], run: (c) => migrationCrossChecks(c) },
   { needs: ["acls", "filesystems", "access"], run: (c) => aclCrossChecks(c) },
   { needs: ["filesystems", "inventory"], run: (c) => inventoryCrossChecks(c) },
+  { needs: ["pattern", "migration"], run: (c) => folderOverlaps(c.pattern, c.migration) },
   {
     needs: ["pattern", "migration", "source"],
     run: (c) => {

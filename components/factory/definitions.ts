@@ -1,5 +1,6 @@
 import type * as adf from "@azure/arm-datafactory";
-import type { CopyConfig, FolderConfig, MigrationConfig, ScheduleConfig } from "../config/migration";
+import { type CopyConfig, type FolderConfig, type MigrationConfig, type ScheduleConfig, effectiveSkips, landingPath, sessionLogLocation } from "../config/migration";
+import { type TriggerWindow, folderSince, triggerWindows } from "../config/windows";
 import type { Pattern } from "../config/schema";
 import type { SourceConfig } from "../config/source";
 
@@ -23,7 +24,7 @@ export const PIPELINES = {
 } as const;
 export const TRIGGERS = {
   incremental: "incremental-window",
-  ingest: "ingest-schedule",
+  ingest: "ingest-window",
   syncGen1ToGen2: "sync-gen1-to-gen2-window",
   syncGen2ToGen1: "sync-gen2-to-gen1-window",
 } as const;
@@ -53,36 +54,38 @@ export function factoryDefinitions(inp: DefinitionInputs): FactoryDefinitions {
   const pipelines: Named<adf.PipelineResource>[] = [];
   const triggers: Named<adf.TriggerUnion>[] = [];
   const all = m.folders;
+  const opts = copyOptions(inp);
+  const windows = triggerWindows(inp.pattern, m);
 
   switch (inp.pattern) {
     case "lift-and-shift":
-      pipelines.push(fullCopyPipeline(all, m.copy));
+      pipelines.push(fullCopyPipeline(all, opts));
       break;
     case "incremental": {
-      pipelines.push(fullCopyPipeline(all, m.copy), incrementalPipeline(PIPELINES.incrementalCopy, all, m.copy));
-      triggers.push(tumblingWindowTrigger(TRIGGERS.incremental, PIPELINES.incrementalCopy, requireSchedule(m)));
+      pipelines.push(fullCopyPipeline(all, opts), incrementalPipeline(PIPELINES.incrementalCopy, all, opts));
+      triggers.push(tumblingWindowTrigger(TRIGGERS.incremental, PIPELINES.incrementalCopy, requireSchedule(m), windows[0]));
       break;
     }
     case "dual-pipeline": {
       if (!m.ingest) throw new Error("dual-pipeline needs migration.ingest (validated by the config schema)");
       const landing = m.ingest;
-      pipelines.push(fullCopyPipeline(all, m.copy), ingestDualPipeline(all, landing, m.copy));
-      triggers.push(scheduleTrigger(TRIGGERS.ingest, PIPELINES.ingestDual, requireSchedule(m)));
+      pipelines.push(fullCopyPipeline(all, opts), ingestDualPipeline(all, landing, opts));
+      triggers.push(tumblingWindowTrigger(TRIGGERS.ingest, PIPELINES.ingestDual, requireSchedule(m), windows[0]));
       break;
     }
     case "bidirectional-sync": {
-      // Each folder flows only away from its current writer, so no file is
-      // ever copied in both directions in the same window.
-      const fromGen1 = all.filter((f) => f.writer === "gen1");
-      const fromGen2 = all.filter((f) => f.writer === "gen2");
+      // Each folder flows only away from its current writer. That alone does
+      // not stop a file from going both ways: nested folders with different
+      // writers would (the config refuses them), and so would a window of the
+      // new direction that starts before the flip (each folder's `since`
+      // bounds its windows, and each direction's trigger starts at its flip).
       const schedule = requireSchedule(m);
-      if (fromGen1.length > 0) {
-        pipelines.push(incrementalPipeline(PIPELINES.syncGen1ToGen2, fromGen1, m.copy));
-        triggers.push(tumblingWindowTrigger(TRIGGERS.syncGen1ToGen2, PIPELINES.syncGen1ToGen2, schedule));
-      }
-      if (fromGen2.length > 0) {
-        pipelines.push(reverseSyncPipeline(fromGen2, m.copy));
-        triggers.push(tumblingWindowTrigger(TRIGGERS.syncGen2ToGen1, PIPELINES.syncGen2ToGen1, schedule));
+      for (const w of windows) {
+        const toGen2 = w.writer === "gen1";
+        pipelines.push(toGen2 ? incrementalPipeline(PIPELINES.syncGen1ToGen2, w.folders, opts, schedule) : reverseSyncPipeline(w.folders, opts, schedule));
+        triggers.push(
+          tumblingWindowTrigger(toGen2 ? TRIGGERS.syncGen1ToGen2 : TRIGGERS.syncGen2ToGen1, toGen2 ? PIPELINES.syncGen1ToGen2 : PIPELINES.syncGen2ToGen1, schedule, w),
+        );
       }
       break;
     }
@@ -171,20 +174,47 @@ function datasets(): Named<adf.DatasetUnion>[] {
 
 // ---------------------------------------------------------------- copy building blocks
 
+/**
+ * `skipErrorFile` with the two keys the `@azure/arm-datafactory` model lacks
+ * but the service documents for binary copies (fileForbidden, invalidFileName:
+ * https://learn.microsoft.com/en-us/azure/data-factory/copy-activity-fault-tolerance).
+ * The 2018-06-01 REST model lacks them, and the SDK's serializer drops them
+ * from the request body (observed); whether azure-native sends them is not
+ * verified (docs/patterns.md, "Caveat"). Without them ADF fails the copy on
+ * such a file: loud, never a silent skip.
+ */
+type SkipErrorFileSettings = adf.SkipErrorFile & { fileForbidden: boolean; invalidFileName?: boolean };
+
+/** Copy settings resolved once per pattern: the config's plus the pattern's defaults. */
+interface CopyOptions {
+  copy: CopyConfig;
+  skips: ReturnType<typeof effectiveSkips>;
+  log?: { filesystem: string; path: string };
+}
+
+function copyOptions(inp: DefinitionInputs): CopyOptions {
+  const log = sessionLogLocation(inp.pattern, inp.migration);
+  return { copy: inp.migration.copy, skips: effectiveSkips(inp.pattern, inp.migration.copy), ...(log ? { log: { filesystem: log.filesystem, path: log.path } } : {}) };
+}
+
 /** One entry of a ForEach's folder list: Gen1 path without its leading '/', as ADF folder paths are written. */
 interface FolderItem {
   source: string;
   filesystem: string;
+  /** Directory in the filesystem; "" is its root, which ADF reads as an empty folderPath. */
   target: string;
   landing?: string;
+  /** bidirectional-sync: ISO instant before which this folder's changes are not copied (its flip). */
+  since?: string;
 }
 
-const folderItems = (folders: FolderConfig[], landingRoot?: string): FolderItem[] =>
+const folderItems = (folders: FolderConfig[], extra: { landingRoot?: string; schedule?: ScheduleConfig } = {}): FolderItem[] =>
   folders.map((f) => ({
     source: f.source.replace(/^\//, ""),
     filesystem: f.filesystem,
     target: f.target,
-    ...(landingRoot === undefined ? {} : { landing: `${landingRoot}/${f.target}` }),
+    ...(extra.landingRoot === undefined ? {} : { landing: landingPath(extra.landingRoot, f.target) }),
+    ...(extra.schedule === undefined ? {} : { since: folderSince(f, extra.schedule) }),
   }));
 
 type Side = { kind: "gen1"; path: string } | { kind: "gen2"; fileSystem: string; path: string };
@@ -197,14 +227,26 @@ function datasetRef(side: Side): adf.DatasetReference {
 
 const WINDOW_START = "@pipeline().parameters.windowStart";
 const WINDOW_END = "@pipeline().parameters.windowEnd";
+/**
+ * The later of the window start and the folder's `since`: a window of a
+ * direction that began before the folder flipped copies nothing the old
+ * writer (or Data Factory itself) wrote before the flip. ticks() makes the
+ * comparison numeric whatever the timestamps' formats (ADF expression
+ * functions if, less, ticks:
+ * https://learn.microsoft.com/en-us/azure/data-factory/control-flow-expression-language-functions).
+ */
+const WINDOW_START_SINCE = "@if(less(ticks(pipeline().parameters.windowStart), ticks(item().since)), item().since, pipeline().parameters.windowStart)";
 
-function readSettings(from: Side["kind"], windowed: boolean): adf.StoreReadSettingsUnion {
-  const window = windowed ? { modifiedDatetimeStart: expr(WINDOW_START), modifiedDatetimeEnd: expr(WINDOW_END) } : {};
+type Window = "none" | "window" | "windowSince";
+
+function readSettings(from: Side["kind"], window: Window): adf.StoreReadSettingsUnion {
+  const bounds =
+    window === "none" ? {} : { modifiedDatetimeStart: expr(window === "windowSince" ? WINDOW_START_SINCE : WINDOW_START), modifiedDatetimeEnd: expr(WINDOW_END) };
   if (from === "gen1") {
-    const s: adf.AzureDataLakeStoreReadSettings = { type: "AzureDataLakeStoreReadSettings", recursive: true, ...window };
+    const s: adf.AzureDataLakeStoreReadSettings = { type: "AzureDataLakeStoreReadSettings", recursive: true, ...bounds };
     return s;
   }
-  const s: adf.AzureBlobFSReadSettings = { type: "AzureBlobFSReadSettings", recursive: true, ...window };
+  const s: adf.AzureBlobFSReadSettings = { type: "AzureBlobFSReadSettings", recursive: true, ...bounds };
   return s;
 }
 
@@ -219,8 +261,16 @@ function writeSettings(to: Side["kind"]): adf.StoreWriteSettingsUnion {
 
 const ACTIVITY_POLICY: adf.ActivityPolicy = { timeout: "7.00:00:00", retry: 2, retryIntervalInSeconds: 60, secureInput: false, secureOutput: false };
 
-function copyActivity(name: string, from: Side, to: Side, copy: CopyConfig, windowed: boolean): adf.CopyActivity {
-  const source: adf.BinarySource = { type: "BinarySource", storeSettings: readSettings(from.kind, windowed) };
+function skipSettings(to: Side["kind"], skips: CopyOptions["skips"]): SkipErrorFileSettings {
+  const out: SkipErrorFileSettings = { fileMissing: skips.fileMissing, fileForbidden: skips.fileForbidden, dataInconsistency: skips.dataInconsistency };
+  // ADF honours invalidFileName only for binary copies into Gen2 (fault tolerance doc above).
+  if (to === "gen2") out.invalidFileName = skips.invalidFileName;
+  return out;
+}
+
+function copyActivity(name: string, from: Side, to: Side, opts: CopyOptions, window: Window): adf.CopyActivity {
+  const { copy } = opts;
+  const source: adf.BinarySource = { type: "BinarySource", storeSettings: readSettings(from.kind, window) };
   const sink: adf.BinarySink = { type: "BinarySink", storeSettings: writeSettings(to.kind) };
   const activity: adf.CopyActivity = {
     name,
@@ -232,18 +282,18 @@ function copyActivity(name: string, from: Side, to: Side, copy: CopyConfig, wind
     sink,
     dataIntegrationUnits: copy.dataIntegrationUnits,
     validateDataConsistency: copy.validateDataConsistency,
-    skipErrorFile: { fileMissing: copy.skipErrorFile.fileMissing, dataInconsistency: copy.skipErrorFile.dataInconsistency },
+    skipErrorFile: skipSettings(to.kind, opts.skips),
   };
   if (copy.parallelCopies !== undefined) activity.parallelCopies = copy.parallelCopies;
   // Only the Gen1 → Gen2 migration copies carry POSIX metadata over. ADF
   // rejects preserve into Gen1, and data landing from the Gen2 landing zone
   // should take the target's default ACLs rather than the landing zone's.
   if (from.kind === "gen1" && to.kind === "gen2" && copy.preserve.length > 0) activity.preserve = [...copy.preserve];
-  if (copy.logFilesystem !== undefined) {
+  if (opts.log !== undefined) {
     activity.logSettings = {
       enableCopyActivityLog: true,
       copyActivityLogSettings: { logLevel: copy.logLevel, enableReliableLogging: false },
-      logLocationSettings: { linkedServiceName: lsRef(LINKED_SERVICES.gen2), path: `${copy.logFilesystem}/${copy.logPath}` },
+      logLocationSettings: { linkedServiceName: lsRef(LINKED_SERVICES.gen2), path: `${opts.log.filesystem}/${opts.log.path}` },
     };
   }
   return activity;
@@ -268,51 +318,52 @@ const windowParams = (): Record<string, adf.ParameterSpecification> => ({ window
 
 // ---------------------------------------------------------------- pipelines
 
-function fullCopyPipeline(folders: FolderConfig[], copy: CopyConfig): Named<adf.PipelineResource> {
+function fullCopyPipeline(folders: FolderConfig[], opts: CopyOptions): Named<adf.PipelineResource> {
   return {
     name: PIPELINES.fullCopy,
     definition: {
       description: "Copies every configured Gen1 folder to Gen2 in full, keeping ACLs, owner and group",
       parameters: { folders: foldersParam(folderItems(folders)) },
-      activities: [forEachFolder([copyActivity("CopyFolder", ITEM_GEN1, ITEM_GEN2, copy, false)], copy, folders.length)],
+      activities: [forEachFolder([copyActivity("CopyFolder", ITEM_GEN1, ITEM_GEN2, opts, "none")], opts.copy, folders.length)],
     },
   };
 }
 
-function incrementalPipeline(name: string, folders: FolderConfig[], copy: CopyConfig): Named<adf.PipelineResource> {
+/** Gen1 → Gen2 per window; with `schedule` (bidirectional-sync) each folder's window starts no earlier than its `since`. */
+function incrementalPipeline(name: string, folders: FolderConfig[], opts: CopyOptions, schedule?: ScheduleConfig): Named<adf.PipelineResource> {
   return {
     name,
     definition: {
       description: "Copies Gen1 files modified in [windowStart, windowEnd) to Gen2",
-      parameters: { folders: foldersParam(folderItems(folders)), ...windowParams() },
-      activities: [forEachFolder([copyActivity("CopyWindow", ITEM_GEN1, ITEM_GEN2, copy, true)], copy, folders.length)],
+      parameters: { folders: foldersParam(folderItems(folders, { schedule })), ...windowParams() },
+      activities: [forEachFolder([copyActivity("CopyWindow", ITEM_GEN1, ITEM_GEN2, opts, schedule ? "windowSince" : "window")], opts.copy, folders.length)],
     },
   };
 }
 
-function reverseSyncPipeline(folders: FolderConfig[], copy: CopyConfig): Named<adf.PipelineResource> {
+function reverseSyncPipeline(folders: FolderConfig[], opts: CopyOptions, schedule: ScheduleConfig): Named<adf.PipelineResource> {
   return {
     name: PIPELINES.syncGen2ToGen1,
     definition: {
       description: "Copies Gen2 files modified in [windowStart, windowEnd) back to Gen1 for folders Gen2 workloads now write",
-      parameters: { folders: foldersParam(folderItems(folders)), ...windowParams() },
-      activities: [forEachFolder([copyActivity("CopyWindowToGen1", ITEM_GEN2, ITEM_GEN1, copy, true)], copy, folders.length)],
+      parameters: { folders: foldersParam(folderItems(folders, { schedule })), ...windowParams() },
+      activities: [forEachFolder([copyActivity("CopyWindowToGen1", ITEM_GEN2, ITEM_GEN1, opts, "windowSince")], opts.copy, folders.length)],
     },
   };
 }
 
-function ingestDualPipeline(folders: FolderConfig[], landing: { filesystem: string; path: string }, copy: CopyConfig): Named<adf.PipelineResource> {
+function ingestDualPipeline(folders: FolderConfig[], landing: { filesystem: string; path: string }, opts: CopyOptions): Named<adf.PipelineResource> {
   const from: Side = { kind: "gen2", fileSystem: landing.filesystem, path: "@item().landing" };
   return {
     name: PIPELINES.ingestDual,
     definition: {
       description: `Lands new files from ${landing.filesystem}/${landing.path} in Gen1 and Gen2 in parallel`,
-      parameters: { folders: foldersParam(folderItems(folders, landing.path)), ...windowParams() },
+      parameters: { folders: foldersParam(folderItems(folders, { landingRoot: landing.path })), ...windowParams() },
       // No dependency between the two copies: ADF runs them in parallel.
       activities: [
         forEachFolder(
-          [copyActivity("LandInGen1", from, ITEM_GEN1, copy, true), copyActivity("LandInGen2", from, ITEM_GEN2, copy, true)],
-          copy,
+          [copyActivity("LandInGen1", from, ITEM_GEN1, opts, "window"), copyActivity("LandInGen2", from, ITEM_GEN2, opts, "window")],
+          opts.copy,
           folders.length,
         ),
       ],
@@ -324,7 +375,13 @@ function ingestDualPipeline(folders: FolderConfig[], landing: { filesystem: stri
 
 const pipelineRef = (referenceName: string): adf.PipelineReference => ({ type: "PipelineReference", referenceName });
 
-function tumblingWindowTrigger(name: string, pipeline: string, s: ScheduleConfig): Named<adf.TumblingWindowTrigger> {
+/**
+ * A tumbling window trigger: one run per window, windows retried by the
+ * retry policy, past windows backfilled from the start. ADF refuses to edit
+ * frequency and interval once published, so a change to either replaces the
+ * trigger (see MigrationFactory).
+ */
+function tumblingWindowTrigger(name: string, pipeline: string, s: ScheduleConfig, w: TriggerWindow): Named<adf.TumblingWindowTrigger> {
   const trigger: adf.TumblingWindowTrigger = {
     type: "TumblingWindowTrigger",
     description: `Runs ${pipeline} once per window; created stopped, start it with \`npm run factory -- triggers start\``,
@@ -334,32 +391,11 @@ function tumblingWindowTrigger(name: string, pipeline: string, s: ScheduleConfig
     },
     frequency: s.frequency,
     interval: s.interval,
-    startTime: new Date(s.startTime),
+    startTime: new Date(w.startTime),
     maxConcurrency: s.maxConcurrency,
     retryPolicy: { count: s.retry.count, intervalInSeconds: s.retry.intervalInSeconds },
   };
   if (s.endTime !== undefined) trigger.endTime = new Date(s.endTime);
   if (s.delay !== undefined) trigger.delay = s.delay;
-  return { name, definition: trigger };
-}
-
-function scheduleTrigger(name: string, pipeline: string, s: ScheduleConfig): Named<adf.ScheduleTrigger> {
-  const trigger: adf.ScheduleTrigger = {
-    type: "ScheduleTrigger",
-    description: `Runs ${pipeline} on a schedule; created stopped, start it with \`npm run factory -- triggers start\``,
-    pipelines: [
-      {
-        pipelineReference: pipelineRef(pipeline),
-        // A schedule trigger has no window: the run covers the interval before its
-        // scheduled time (subtractFromTime takes the same unit names as the recurrence).
-        parameters: {
-          windowStart: `@subtractFromTime(trigger().scheduledTime, ${s.interval}, '${s.frequency}')`,
-          windowEnd: "@trigger().scheduledTime",
-        },
-      },
-    ],
-    recurrence: { frequency: s.frequency, interval: s.interval, startTime: new Date(s.startTime), timeZone: s.timeZone ?? "UTC" },
-  };
-  if (s.endTime !== undefined) trigger.recurrence.endTime = new Date(s.endTime);
   return { name, definition: trigger };
 }

@@ -7,7 +7,18 @@ import { assignRole, storageScopeKey } from "../access/roleAssignment";
 import type { MigrationConfig } from "../config/migration";
 import type { Pattern } from "../config/schema";
 import type { ServicePrincipalSource, SourceConfig } from "../config/source";
-import { factoryDefinitions } from "./definitions";
+import type * as adf from "@azure/arm-datafactory";
+import { type Named, factoryDefinitions } from "./definitions";
+
+/**
+ * Trigger inputs ADF cannot edit once a tumbling window trigger is published:
+ * frequency and interval (how-to-create-tumbling-window-trigger,
+ * https://learn.microsoft.com/en-us/azure/data-factory/how-to-create-tumbling-window-trigger),
+ * and the start date ("These triggers must be deleted/recreated to update the
+ * start date and the recurrence", https://github.com/MicrosoftDocs/azure-docs/issues/52805).
+ * Changing one replaces the trigger.
+ */
+export const TRIGGER_REPLACED_ON = ["properties.frequency", "properties.interval", "properties.startTime"] as const;
 
 /** The factory identity is a super-user on Gen2 through this role, which preserving owner and group requires. */
 const GEN2_ROLE = "Storage Blob Data Owner";
@@ -104,14 +115,7 @@ export class MigrationFactory extends pulumi.ComponentResource {
 
     const common = { resourceGroupName: args.resourceGroupName, factoryName: this.factory.name };
     // ADF checks references when an object is created, so each layer waits for the one it names.
-    const linkedServices = defs.linkedServices.map(
-      (ls) =>
-        new datafactory.LinkedService(
-          `${name}-ls-${ls.name}`,
-          { ...common, linkedServiceName: ls.name, properties: toPulumi<datafactory.LinkedServiceArgs["properties"]>(ls.definition) },
-          { parent: this, dependsOn: [...grants, ...(args.dependsOn ?? [])] },
-        ),
-    );
+    const linkedServices = this.linkedServices(name, defs.linkedServices, common, [...grants, ...(args.dependsOn ?? [])]);
     const datasets = defs.datasets.map(
       (ds) =>
         new datafactory.Dataset(
@@ -139,7 +143,10 @@ export class MigrationFactory extends pulumi.ComponentResource {
       new datafactory.Trigger(
         `${name}-tr-${t.name}`,
         { ...common, triggerName: t.name, properties: toPulumi<datafactory.TriggerArgs["properties"]>(t.definition) },
-        { parent: this, dependsOn: pipelines },
+        // ADF refuses to edit a published tumbling window's frequency,
+        // interval or start, so a change replaces the trigger; the name stays, so the
+        // old one is deleted first (it must be stopped: `factory triggers stop`).
+        { parent: this, dependsOn: pipelines, replaceOnChanges: [...TRIGGER_REPLACED_ON], deleteBeforeReplace: true },
       );
     }
     this.pipelineNames = defs.pipelines.map((p) => p.name);
@@ -152,6 +159,36 @@ export class MigrationFactory extends pulumi.ComponentResource {
       pipelineNames: this.pipelineNames,
       triggerNames: this.triggerNames,
     });
+  }
+
+  /**
+   * The linked services, each after the ones it references: Gen1Store names
+   * the KeyVault linked service in its secret reference, and ADF rejects a
+   * reference to a linked service that does not exist yet.
+   */
+  private linkedServices(
+    name: string,
+    defs: Named<adf.LinkedServiceUnion>[],
+    common: { resourceGroupName: pulumi.Input<string>; factoryName: pulumi.Input<string> },
+    after: pulumi.Input<pulumi.Resource>[],
+  ): datafactory.LinkedService[] {
+    const created = new Map<string, datafactory.LinkedService>();
+    for (const ls of defs) {
+      const referenced = linkedServiceReferences(ls.definition).map((ref) => {
+        const target = created.get(ref);
+        if (!target) throw new Error(`linked service ${ls.name} references ${ref}, which factoryDefinitions must list before it`);
+        return target;
+      });
+      created.set(
+        ls.name,
+        new datafactory.LinkedService(
+          `${name}-ls-${ls.name}`,
+          { ...common, linkedServiceName: ls.name, properties: toPulumi<datafactory.LinkedServiceArgs["properties"]>(ls.definition) },
+          { parent: this, dependsOn: [...after, ...referenced] },
+        ),
+      );
+    }
+    return [...created.values()];
   }
 
   /** The vault holding the Gen1 service principal secret, created or existing, readable by the factory identity. */
@@ -223,6 +260,15 @@ export class MigrationFactory extends pulumi.ComponentResource {
     );
     return created;
   }
+}
+
+/** Names of the linked services a definition references (LinkedServiceReference objects anywhere inside it). */
+function linkedServiceReferences(definition: unknown): string[] {
+  if (Array.isArray(definition)) return definition.flatMap(linkedServiceReferences);
+  if (typeof definition !== "object" || definition === null) return [];
+  const rec = definition as Record<string, unknown>;
+  const own = rec.type === "LinkedServiceReference" && typeof rec.referenceName === "string" ? [rec.referenceName] : [];
+  return [...own, ...Object.values(rec).flatMap(linkedServiceReferences)];
 }
 
 /**

@@ -10,7 +10,9 @@ import * as path from "path";
  * A loopback stand-in for the parts of Azure Resource Manager the factory
  * CLI calls, answering like ARM does: trigger GET, trigger start/stop as
  * long-running POSTs (202 + Location, polled until 200), createRun and
- * pipeline run GET. HTTPS because the Azure SDK refuses to send a bearer
+ * pipeline run GET, and queryTriggerRuns (filtered by TriggerName and
+ * lastUpdatedAfter/Before against triggerRunTimestamp, two runs per page so
+ * that clients follow continuationToken). HTTPS because the Azure SDK refuses to send a bearer
  * token over plain HTTP; the certificate is self-signed for 127.0.0.1 and
  * handed to the client as its CA. It records every call for assertions.
  */
@@ -32,6 +34,8 @@ export interface FakeArm {
   triggers: Map<string, string>;
   /** Run id → pipeline run as ARM returns it. */
   runs: Map<string, Record<string, unknown>>;
+  /** Trigger runs as queryTriggerRuns returns them (TriggerRun: triggerName, triggerRunTimestamp, status, triggeredPipelines …). */
+  triggerRuns: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ export async function startFakeArm(): Promise<FakeArm> {
   const calls: RecordedCall[] = [];
   const triggers = new Map<string, string>();
   const runs = new Map<string, Record<string, unknown>>();
+  const triggerRuns: Record<string, unknown>[] = [];
   /** Pending long-running operations: operation id → what completing it does. */
   const operations = new Map<string, () => void>();
   let endpoint = "";
@@ -108,6 +113,7 @@ export async function startFakeArm(): Promise<FakeArm> {
         runs.set(runId, { runId, pipelineName: decodeURIComponent(parts[1]), status: "InProgress", runStart: new Date().toISOString(), parameters: JSON.parse(body || "{}") });
         return send(200, { runId });
       }
+      if (parts[0] === "queryTriggerRuns" && req.method === "POST") return send(200, queryTriggerRuns(triggerRuns, JSON.parse(body || "{}")));
       if (parts[0] === "pipelineruns" && parts.length === 2 && req.method === "GET") {
         const run = runs.get(parts[1]);
         return run ? send(200, run) : notFound(`pipeline run ${parts[1]} in factory ${factory}`);
@@ -127,6 +133,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     calls,
     triggers,
     runs,
+    triggerRuns,
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(guard);
@@ -134,4 +141,20 @@ export async function startFakeArm(): Promise<FakeArm> {
         server.close(() => resolve());
       }),
   };
+}
+
+const TRIGGER_RUNS_PAGE = 2;
+
+/** One page of trigger runs matching RunFilterParameters; continuationToken is the next offset. */
+function queryTriggerRuns(all: Record<string, unknown>[], filter: { lastUpdatedAfter?: string; lastUpdatedBefore?: string; continuationToken?: string; filters?: { operand: string; operator: string; values: string[] }[] }) {
+  const after = Date.parse(filter.lastUpdatedAfter ?? "");
+  const before = Date.parse(filter.lastUpdatedBefore ?? "");
+  const names = filter.filters?.find((f) => f.operand === "TriggerName" && f.operator === "Equals")?.values;
+  const matching = all.filter((r) => {
+    const t = Date.parse(String(r.triggerRunTimestamp));
+    return t >= after && t <= before && (names === undefined || names.includes(String(r.triggerName)));
+  });
+  const offset = Number(filter.continuationToken ?? 0);
+  const next = offset + TRIGGER_RUNS_PAGE;
+  return { value: matching.slice(offset, next), ...(next < matching.length ? { continuationToken: String(next) } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { Plan, PlannedResource } from "./runtime";
+import { describeTrigger, triggerNotes } from "./triggers";
 
 /** Inputs worth a line in the tree, per resource type (dotted paths). Other types show their first scalar inputs. */
 const KEY_INPUTS: Record<string, string[]> = {
@@ -36,6 +37,7 @@ export function renderTree(plan: Plan): string {
     list.push(r);
     children.set(r.parentUrn, list);
   }
+  const notes = new Map(triggerNotes(plan).map((n) => [n.urn, describeTrigger(n)]));
   const lines = [`Offline plan of stack "${plan.stack}": ${plan.resources.length} resources (mocks runtime, nothing deployed)`, ""];
   const walk = (parent: string | null, depth: number) => {
     for (const r of children.get(parent) ?? []) {
@@ -43,6 +45,8 @@ export function renderTree(plan: Plan): string {
       lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
       const details = keyInputs(r);
       if (details.length > 0) lines.push(`${pad}    ${details.join("  ")}`);
+      const note = notes.get(r.urn);
+      if (note) lines.push(`${pad}    ${note}`);
       walk(r.urn, depth + 1);
     }
   };

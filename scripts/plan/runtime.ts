@@ -13,6 +13,16 @@ export interface PlannedResource {
   parentUrn: string | null;
   /** The `protect` resource option: Pulumi refuses to delete or replace it. */
   protect: boolean;
+  /**
+   * URNs of the resources the engine creates before this one: explicit
+   * `dependsOn` plus those whose outputs feed its inputs (the register
+   * request's dependency list).
+   */
+  dependsOn: string[];
+  /** Input paths whose change replaces the resource instead of updating it (`replaceOnChanges`). */
+  replaceOnChanges: string[];
+  /** A replacement deletes the old resource before creating the new one (needed when the name is fixed). */
+  deleteBeforeReplace: boolean;
   /** Inputs as sent to the engine; secret values appear as "[secret]". */
   inputs: Record<string, unknown>;
 }
@@ -63,9 +73,9 @@ export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
   );
   pulumi.runtime.setAllConfig(opts.values, opts.secretKeys ?? []);
 
-  // The mock monitor hands newResource neither the parent nor the URN, so
-  // both are read off each registration request and its response.
-  const urns = new Map<string, { urn: string; parentUrn: string | null; protect: boolean }>();
+  // The mock monitor hands newResource neither the parent, the URN nor the
+  // resource options, so they are read off each registration request and its response.
+  const urns = new Map<string, Registration>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void>;
   };
@@ -73,7 +83,14 @@ export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
   monitor.registerResource = (req, cb) =>
     original(req, (err, res) => {
       if (res) {
-        urns.set(`${req.getType()}::${req.getName()}`, { urn: res.getUrn(), parentUrn: req.getParent() || null, protect: req.getProtect() === true });
+        urns.set(`${req.getType()}::${req.getName()}`, {
+          urn: res.getUrn(),
+          parentUrn: req.getParent() || null,
+          protect: req.getProtect() === true,
+          dependsOn: [...new Set(req.getDependenciesList())].sort(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+        });
       }
       cb(err, res);
     });
@@ -90,18 +107,24 @@ export async function runUnderMocks(opts: RunOptions): Promise<Plan> {
   return {
     stack: opts.stack,
     resources: registered.map((r) => {
-      const { urn, parentUrn, protect } = urns.get(`${r.type}::${r.name}`) ?? { urn: "", parentUrn: null, protect: false };
-      return { ...r, parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null, urn, parentUrn, protect };
+      const reg = urns.get(`${r.type}::${r.name}`) ?? { urn: "", parentUrn: null, protect: false, dependsOn: [], replaceOnChanges: [], deleteBeforeReplace: false };
+      const { parentUrn } = reg;
+      return { ...r, parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null, ...reg };
     }),
     outputs,
   };
 }
+
+type Registration = Pick<PlannedResource, "urn" | "parentUrn" | "protect" | "dependsOn" | "replaceOnChanges" | "deleteBeforeReplace">;
 
 interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
   getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
+  getDeletebeforereplace(): boolean;
 }
 type RegisterCallback = (err: unknown, res: { getUrn(): string } | undefined) => void;
 

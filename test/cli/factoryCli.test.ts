@@ -1,3 +1,4 @@
+import { randomUUID } from "crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -35,6 +36,7 @@ beforeEach(() => {
   arm.calls.length = 0;
   arm.triggers.clear();
   arm.runs.clear();
+  arm.triggerRuns.length = 0;
 });
 
 async function cli(...args: string[]): Promise<{ code: number; lines: string[]; err: string }> {
@@ -132,3 +134,83 @@ describe("factory CLI against a loopback ARM", () => {
     expect([...arm.triggers.values()]).toEqual(["Started", "Started"]);
   });
 });
+
+describe("factory windows: a tumbling window trigger's runs, and the flip gate", () => {
+  const TRIGGER = "sync-gen1-to-gen2-window";
+  const hour = (h: number) => new Date(Date.UTC(2026, 11, 1, h)).toISOString();
+  /** A window run as ARM reports it: the trigger run, and the pipeline run it started with the window as parameters. */
+  function windowRun(h: number, runStatus: string, triggerStatus = runStatus === "Succeeded" ? "Succeeded" : runStatus === "Failed" ? "Failed" : "Inprogress") {
+    const runId = randomUUID();
+    arm.runs.set(runId, { runId, pipelineName: "sync-gen1-to-gen2", status: runStatus, parameters: { windowStart: hour(h), windowEnd: hour(h + 1) } });
+    arm.triggerRuns.push({
+      triggerRunId: `0858${h}${arm.triggerRuns.length}`,
+      triggerName: TRIGGER,
+      triggerType: "TumblingWindowTrigger",
+      triggerRunTimestamp: new Date(Date.now() - 3_600_000 + arm.triggerRuns.length * 1000).toISOString(),
+      status: triggerStatus,
+      message: "",
+      properties: {},
+      triggeredPipelines: { "sync-gen1-to-gen2": runId },
+    });
+    return runId;
+  }
+
+  it("lists every window run with state and [start, end), through queryTriggerRuns pages filtered by trigger name", async () => {
+    windowRun(2, "Succeeded");
+    windowRun(0, "Succeeded");
+    windowRun(1, "Failed");
+    arm.triggerRuns.push({ triggerRunId: "other", triggerName: "sync-gen2-to-gen1-window", triggerRunTimestamp: new Date().toISOString(), status: "Succeeded" });
+    const { code, lines } = await cli("windows", TRIGGER);
+    expect(code).toBe(EXIT_OK);
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[2026-12-01T00:00:00.000Z, 2026-12-01T01:00:00.000Z\) {2}Succeeded {2}run [0-9a-f-]{36}$/),
+      expect.stringMatching(/^\[2026-12-01T01:00:00.000Z, 2026-12-01T02:00:00.000Z\) {2}Failed {2}run /),
+      expect.stringMatching(/^\[2026-12-01T02:00:00.000Z, 2026-12-01T03:00:00.000Z\) {2}Succeeded {2}run /),
+      expect.stringMatching(/^3 window run\(s\) of sync-gen1-to-gen2-window updated since /),
+    ]);
+    const queries = arm.calls.filter((c) => c.method === "POST" && c.path === `${FACTORY_PATH}/queryTriggerRuns`);
+    expect(queries).toHaveLength(2);
+    const [first, second] = queries.map((q) => JSON.parse(q.body) as Record<string, unknown>);
+    expect(first).toEqual({
+      lastUpdatedAfter: expect.stringMatching(/Z$/),
+      lastUpdatedBefore: expect.stringMatching(/Z$/),
+      filters: [{ operand: "TriggerName", operator: "Equals", values: [TRIGGER] }],
+    });
+    expect(second).toMatchObject({ continuationToken: "2" });
+    expect(queries.every((q) => q.apiVersion === "2018-06-01")).toBe(true);
+  });
+
+  it("--covering: exit 1 while the covering window is in progress or an earlier one failed; exit 0 once both succeeded", async () => {
+    windowRun(0, "Succeeded");
+    windowRun(1, "Failed");
+    const stopped = hour(2).replace(":00:00.000Z", ":20:00Z");
+    const covering = windowRun(2, "InProgress");
+
+    const running = await cli("windows", TRIGGER, "--covering", stopped);
+    expect(running.code).toBe(EXIT_FAILED);
+    expect(running.lines).toContain("2026-12-01T02:20:00.000Z is not copied yet: no Succeeded window holds it; wait and run this again");
+
+    arm.runs.set(covering, { ...arm.runs.get(covering), status: "Succeeded" });
+    arm.triggerRuns[2].status = "Succeeded";
+    const earlierFailed = await cli("windows", TRIGGER, "--covering", stopped);
+    expect(earlierFailed.code).toBe(EXIT_FAILED);
+    expect(earlierFailed.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^not copied yet: \[2026-12-01T01:00:00.000Z, 2026-12-01T02:00:00.000Z\) {2}Failed/)]));
+    expect(earlierFailed.lines.at(-1)).toMatch(/is not copied yet: an earlier window has not succeeded/);
+
+    windowRun(1, "Succeeded"); // the failed window, rerun
+    const copied = await cli("windows", TRIGGER, "--covering", stopped);
+    expect(copied.code).toBe(EXIT_OK);
+    expect(copied.lines.at(-1)).toMatch(/^2026-12-01T02:20:00.000Z is copied: window \[2026-12-01T02:00:00.000Z, 2026-12-01T03:00:00.000Z\) {2}Succeeded/);
+  });
+
+  it("rejects an unknown trigger or a bad instant before calling ARM", async () => {
+    const unknown = await cli("windows", "nope");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("windows nope: not a trigger of this stack; triggers: sync-gen1-to-gen2-window, sync-gen2-to-gen1-window");
+    const badInstant = await cli("windows", TRIGGER, "--covering", "2026-02-30");
+    expect(badInstant.code).toBe(2);
+    expect(badInstant.err).toContain("--covering 2026-02-30: expected a UTC instant");
+    expect(arm.calls.filter((c) => c.path.includes("queryTriggerRuns"))).toHaveLength(0);
+  });
+});
+

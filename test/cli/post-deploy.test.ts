@@ -91,6 +91,19 @@ describe("post-deploy", () => {
     expect(server.stats.writes).toBe(0);
   });
 
+  it("accepts a migration into a filesystem root (target omitted) and creates the declared folders beside it", async () => {
+    server.createFilesystem("rootfs");
+    server.createFilesystem("rootlogs");
+    const file = stackFile("root", {
+      ...stackConfig([{ name: "rootfs", folders: ["incoming"] }, { name: "rootlogs" }]),
+      "adls-migration:migration": { folders: [{ source: "/raw", filesystem: "rootfs" }], copy: { logFilesystem: "rootlogs" } },
+    });
+    const run = await postDeploy(["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json"), "--checkpoint", path.join(dir, "cp-root.json")]);
+    expect(run.err).not.toMatch(/invalid/i);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("ok   folders: 1 created, 0 already present");
+  });
+
   it("reports a missing filesystem as a failure and bad acls config as exit 2 before any request", async () => {
     const missing = stackFile("missing", stackConfig([{ name: "nosuchfs", folders: ["a"] }]));
     const run = await postDeploy(["--config-file", missing, "--account-url", server.url]);

@@ -162,6 +162,26 @@ describe("rewrite-uris CLI", () => {
     expect(r.stdout).toContain(`+df = spark.read.parquet("abfss://sales@${expected}.dfs.core.windows.net/incoming/q1")`);
   });
 
+  it("a stack folder without target (the filesystem root) maps to the root: no empty segment, no slash doubled", async () => {
+    const dir = project();
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: adls-migration\nruntime: nodejs\n");
+    const config = {
+      "azure-native:location": "westeurope",
+      "adls-migration:environment": "dev",
+      "adls-migration:pattern": "lift-and-shift",
+      "adls-migration:namePrefix": "contoso",
+      "adls-migration:accountName": "devlake01",
+      "adls-migration:filesystems": [{ name: "sales" }, { name: "logs" }],
+      "adls-migration:source": { accountName: "lake1" },
+      "adls-migration:migration": { folders: [{ source: "/raw/sales", filesystem: "sales" }], copy: { logFilesystem: "logs" } },
+    };
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringify({ config }));
+    const r = await runScriptAsync("rewrite-uris", ["src", "--stack", "dev"], {}, dir);
+    expect(r.stderr).not.toMatch(/error|invalid/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+df = spark.read.parquet("abfss://sales@devlake01.dfs.core.windows.net/q1")');
+  });
+
   it("exits 2 without a map, or with a path that does not exist", async () => {
     const dir = project();
     const noMap = await runScriptAsync("rewrite-uris", ["src"], {}, dir);

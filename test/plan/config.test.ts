@@ -104,11 +104,11 @@ describe("stack config", () => {
     ).toEqual(['adls-migration:lifecycle.coolAfterDays: is not available with performance "premium" (no access tiers); only deleteAfterDays is']);
   });
 
-  it("accepts only UTC for schedule trigger times (they are UTC instants)", () => {
+  it("refuses a schedule time zone: every trigger is a tumbling window, whose times are UTC only", () => {
     const migration = { ...(BASE_CONFIG["adls-migration:migration"] as Record<string, unknown>) };
     const schedule = { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", timeZone: "W. Europe Standard Time" };
     expect(problemsFor({ "adls-migration:migration": { ...migration, schedule } })).toEqual([
-      'adls-migration:migration.schedule.timeZone: "W. Europe Standard Time" is not one of UTC',
+      'adls-migration:migration.schedule.timeZone: unknown key',
     ]);
   });
 

@@ -6,7 +6,17 @@ const FOLDERS = [
   { source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" },
   { source: "/curated/finance", filesystem: "curated", target: "finance", writer: "gen2" },
 ];
-const SCHEDULE = { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" };
+/** Fixed past start dates: allowBackfill keeps the guard (which reads the clock) from refusing them as time passes. */
+const SCHEDULE = { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", allowBackfill: true };
+
+/** A bidirectional window starts no earlier than the folder's `since` (its flip). */
+const WINDOW_SINCE = {
+  modifiedDatetimeStart: {
+    type: "Expression",
+    value: "@if(less(ticks(pipeline().parameters.windowStart), ticks(item().since)), item().since, pipeline().parameters.windowStart)",
+  },
+  modifiedDatetimeEnd: { type: "Expression", value: "@pipeline().parameters.windowEnd" },
+};
 
 function migration(extra: Record<string, unknown> = {}) {
   return { folders: FOLDERS, schedule: SCHEDULE, ...extra };
@@ -50,7 +60,7 @@ const GEN1_TO_GEN2_COPY = {
   preserve: ["ACL", "Owner", "Group"],
   dataIntegrationUnits: 32,
   validateDataConsistency: true,
-  skipErrorFile: { fileMissing: true, dataInconsistency: false },
+  skipErrorFile: { fileMissing: true, fileForbidden: false, invalidFileName: false, dataInconsistency: false },
   inputs: [{ type: "DatasetReference", referenceName: "Gen1Binary", parameters: { folderPath: { type: "Expression", value: "@item().source" } } }],
   outputs: [
     {
@@ -60,6 +70,8 @@ const GEN1_TO_GEN2_COPY = {
     },
   ],
 };
+/** Copies against live writers (incremental, dual-pipeline, bidirectional-sync) skip files that change during the copy. */
+const LIVE_GEN1_TO_GEN2_COPY = { ...GEN1_TO_GEN2_COPY, skipErrorFile: { ...GEN1_TO_GEN2_COPY.skipErrorFile, dataInconsistency: true } };
 const WINDOW = {
   modifiedDatetimeStart: { type: "Expression", value: "@pipeline().parameters.windowStart" },
   modifiedDatetimeEnd: { type: "Expression", value: "@pipeline().parameters.windowEnd" },
@@ -94,7 +106,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     expect(names(plan, "Pipeline", "pipelineName")).toEqual(["full-copy", "incremental-copy"]);
     expect(names(plan, "Trigger", "triggerName")).toEqual(["incremental-window"]);
     const [copy] = copies(pipeline(plan, "incremental-copy"));
-    expect(copy).toMatchObject({ ...GEN1_TO_GEN2_COPY, source: { type: "BinarySource", storeSettings: { ...WINDOW, recursive: true } } });
+    expect(copy).toMatchObject({ ...LIVE_GEN1_TO_GEN2_COPY, source: { type: "BinarySource", storeSettings: { ...WINDOW, recursive: true } } });
     expect(pipeline(plan, "incremental-copy").inputs.parameters).toMatchObject({ windowStart: { type: "String" }, windowEnd: { type: "String" } });
     expect(trigger(plan, "incremental-window")).toEqual({
       type: "TumblingWindowTrigger",
@@ -107,14 +119,14 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
       interval: 1,
       startTime: "2026-12-01T00:00:00.000Z",
       maxConcurrency: 1,
-      retryPolicy: { count: 0, intervalInSeconds: 30 },
+      retryPolicy: { count: 3, intervalInSeconds: 300 },
     });
   });
 
-  it("dual-pipeline: full-copy + ingest-dual with two parallel copies from one landing path + schedule trigger", async () => {
+  it("dual-pipeline: full-copy + ingest-dual with two parallel copies from one landing path + tumbling window trigger", async () => {
     const plan = await planPattern("dual-pipeline");
     expect(names(plan, "Pipeline", "pipelineName")).toEqual(["full-copy", "ingest-dual"]);
-    expect(names(plan, "Trigger", "triggerName")).toEqual(["ingest-schedule"]);
+    expect(names(plan, "Trigger", "triggerName")).toEqual(["ingest-window"]);
     const [toGen1, toGen2] = copies(pipeline(plan, "ingest-dual"));
     const landing = { type: "DatasetReference", referenceName: "Gen2Binary", parameters: { fileSystem: { value: "raw" }, folderPath: { value: "@item().landing" } } };
     expect(toGen1).toMatchObject({ name: "LandInGen1", inputs: [landing], outputs: [{ referenceName: "Gen1Binary" }], sink: { storeSettings: { type: "AzureDataLakeStoreWriteSettings" } } });
@@ -125,15 +137,19 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     expect(toGen1).not.toHaveProperty("preserve");
     expect(toGen2).not.toHaveProperty("preserve");
     expect((pipeline(plan, "ingest-dual").inputs.parameters as Json).folders).toMatchObject({ defaultValue: [{ landing: "landing/sales" }, { landing: "landing/finance" }] });
-    expect(trigger(plan, "ingest-schedule")).toMatchObject({
-      type: "ScheduleTrigger",
-      pipelines: [
-        {
-          pipelineReference: { type: "PipelineReference", referenceName: "ingest-dual" },
-          parameters: { windowStart: "@subtractFromTime(trigger().scheduledTime, 1, 'Hour')", windowEnd: "@trigger().scheduledTime" },
-        },
-      ],
-      recurrence: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00.000Z", timeZone: "UTC" },
+    // A tumbling window backfills and retries: files landed while the trigger was stopped or a run failed are still copied.
+    expect(trigger(plan, "ingest-window")).toEqual({
+      type: "TumblingWindowTrigger",
+      description: expect.any(String),
+      pipeline: {
+        pipelineReference: { type: "PipelineReference", referenceName: "ingest-dual" },
+        parameters: { windowStart: "@trigger().outputs.windowStartTime", windowEnd: "@trigger().outputs.windowEndTime" },
+      },
+      frequency: "Hour",
+      interval: 1,
+      startTime: "2026-12-01T00:00:00.000Z",
+      maxConcurrency: 1,
+      retryPolicy: { count: 3, intervalInSeconds: 300 },
     });
   });
 
@@ -145,10 +161,10 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     expect(folderNames("sync-gen1-to-gen2")).toEqual(["sales"]);
     expect(folderNames("sync-gen2-to-gen1")).toEqual(["finance"]);
 
-    expect(copies(pipeline(plan, "sync-gen1-to-gen2"))[0]).toMatchObject({ ...GEN1_TO_GEN2_COPY, source: { storeSettings: WINDOW } });
+    expect(copies(pipeline(plan, "sync-gen1-to-gen2"))[0]).toMatchObject({ ...LIVE_GEN1_TO_GEN2_COPY, source: { storeSettings: WINDOW_SINCE } });
     const [back] = copies(pipeline(plan, "sync-gen2-to-gen1"));
     expect(back).toMatchObject({
-      source: { type: "BinarySource", storeSettings: { type: "AzureBlobFSReadSettings", recursive: true, ...WINDOW } },
+      source: { type: "BinarySource", storeSettings: { type: "AzureBlobFSReadSettings", recursive: true, ...WINDOW_SINCE } },
       sink: { type: "BinarySink", storeSettings: { type: "AzureDataLakeStoreWriteSettings", copyBehavior: "PreserveHierarchy" } },
       inputs: [{ referenceName: "Gen2Binary" }],
       outputs: [{ referenceName: "Gen1Binary" }],
@@ -307,7 +323,7 @@ describe("migration config errors name the key", () => {
         "adls-migration:migration": {
           folders: [{ source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" }],
           copy: { dataIntegrationUnits: 32, preserve: ["ACL", "Owner", "Group"] },
-          schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" },
+          schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", allowBackfill: true },
         },
       }),
     );

@@ -117,7 +117,9 @@ describe.each(STACKS)("stack %s: every ADF object as the ARM body the SDK sends"
         if (gen1ToGen2) expect(tp.preserve).toEqual(["ACL", "Owner", "Group"]);
         else expect(tp).not.toHaveProperty("preserve");
         if (props.parameters.windowStart) {
-          expect(tp.source.storeSettings.modifiedDatetimeStart).toEqual({ type: "Expression", value: "@pipeline().parameters.windowStart" });
+          // bidirectional-sync bounds each folder's window below by its flip (`since`).
+          const start = plan.outputs.pattern === "bidirectional-sync" ? expect.stringMatching(/^@if\(less\(ticks\(pipeline\(\)\.parameters\.windowStart\), ticks\(item\(\)\.since\)\)/) : "@pipeline().parameters.windowStart";
+          expect(tp.source.storeSettings.modifiedDatetimeStart).toEqual({ type: "Expression", value: start });
           expect(tp.source.storeSettings.modifiedDatetimeEnd).toEqual({ type: "Expression", value: "@pipeline().parameters.windowEnd" });
         }
         for (const ref of [...copy.inputs, ...copy.outputs]) {

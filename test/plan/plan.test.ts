@@ -24,6 +24,8 @@ describe("every stack file in the repo", () => {
   });
 });
 
+const MIGRATION = BASE_CONFIG["adls-migration:migration"] as Record<string, unknown>;
+
 describe("npm run plan", () => {
   const tmp = mkdtempSync(path.join(tmpdir(), "plan-"));
   const stackFile = (name: string, config: Record<string, unknown>) => {
@@ -76,6 +78,16 @@ describe("npm run plan", () => {
     ["bad filesystem name", { "adls-migration:filesystems": [{ name: "Raw_Data" }] }, "adls-migration:filesystems[0].name:"],
     ["unknown pattern", { "adls-migration:pattern": "big-bang" }, 'adls-migration:pattern: "big-bang" is not one of'],
     ["missing required key", { "adls-migration:namePrefix": undefined }, "adls-migration:namePrefix: is required"],
+    [
+      "a Gen1 folder inside another",
+      { "adls-migration:migration": { ...MIGRATION, folders: [{ source: "/raw", filesystem: "raw", target: "all" }, { source: "/raw/sales", filesystem: "curated", target: "sales" }] } },
+      'adls-migration:migration.folders[1].source: Gen1 folder "/raw/sales" is inside adls-migration:migration.folders[0].source',
+    ],
+    [
+      "an hourly start in 2001 (about 227 000 windows) without allowBackfill",
+      { "adls-migration:migration": { ...MIGRATION, schedule: { frequency: "Hour", startTime: "2001-01-01T00:00:00Z" } } },
+      "adls-migration:migration.schedule.allowBackfill: the first start of the trigger would run",
+    ],
   ])("exits 2 on %s with the key in one message and nothing on stdout", (_label, overrides, message) => {
     const config = Object.fromEntries(Object.entries({ ...BASE_CONFIG, ...overrides }).filter(([, v]) => v !== undefined));
     const res = runScript("plan.ts", ["--config-file", stackFile("bad", config)]);

@@ -201,7 +201,7 @@ describe("npm run stack-matrix", () => {
       // Valid for every pattern: bidirectional sync needs a writer side, dual pipeline a landing path.
       const migration = {
         folders: [{ source: "/raw/sales", filesystem: "raw", target: "sales", writer: "gen1" }],
-        schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" },
+        schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", allowBackfill: true },
         ingest: { filesystem: "raw", path: "landing" },
       };
       const config = {

@@ -14,7 +14,8 @@ export const BASE_CONFIG: Record<string, unknown> = {
   "adls-migration:source": { accountName: "contosogen1", auth: "managedIdentity" },
   "adls-migration:migration": {
     folders: [{ source: "/raw/sales", filesystem: "raw", target: "sales" }],
-    schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z" },
+    // allowBackfill: the start date is fixed and falls ever further behind the clock the backfill guard reads.
+    schedule: { frequency: "Hour", interval: 1, startTime: "2026-12-01T00:00:00Z", allowBackfill: true },
   },
 };
 
