@@ -5,11 +5,10 @@ import { parseStackConfig } from "../components/config/load";
 import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
 import { readStackConfig } from "./lib/stackFile";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplySummary, MAX_BATCH, applyAcls } from "./acl/apply";
+import { ApplySummary, DEFAULT_CONCURRENCY, applyProgress, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls } from "./acl/apply";
 import { DEFAULT_CHECKPOINT } from "./acl/checkpoint";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
-import { createProgress } from "./acl/progress";
-import { DEFAULT_RETRY, RetryOptions } from "./acl/retry";
+import type { RetryOptions } from "./lib/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsFrom, resolveSpec } from "./acl/spec";
 
 /**
@@ -51,7 +50,7 @@ interface ApplyFlags extends CommonFlags {
 
 function parseConcurrency(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and 64`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
   return n;
 }
 
@@ -81,7 +80,7 @@ export async function aclMain(argv: string[], io: CliIo): Promise<number> {
   const applyLike = (name: string, description: string, dryRunOnly: boolean) => {
     const cmd = targetOptions(program.command(name).description(description))
       .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
-      .addOption(new Option("--concurrency <n>", "subtrees applied in parallel (1-64)").default(16).argParser(parseConcurrency))
+      .addOption(new Option("--concurrency <n>", `subtrees applied in parallel (1-${MAX_CONCURRENCY})`).default(DEFAULT_CONCURRENCY).argParser(parseConcurrency))
       .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
       .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
     if (!dryRunOnly) {
@@ -140,7 +139,7 @@ async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<
   const rules = await resolveRules(flags, outputs);
   const accountUrl = await resolveAccountUrl(flags, outputs);
   if (flags.resume && flags.dryRun) throw new UsageError("--resume and --dry-run cannot be combined");
-  const progress = createProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
+  const progress = applyProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   let summary: ApplySummary;
   try {
     summary = await applyAcls({

@@ -7,10 +7,9 @@ import type { StackConfig } from "../components/config/schema";
 import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
 import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
-import { applyAcls } from "./acl/apply";
+import { DEFAULT_RETRY, applyAcls, applyProgress } from "./acl/apply";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
-import { createProgress } from "./acl/progress";
-import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
+import { RetryOptions, errorReason, withRetry } from "./lib/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
 import type { CliIo } from "./acl";
 import { startStackTriggers } from "./factory/triggers";
@@ -74,7 +73,7 @@ export const createFolders: Step = {
         const dir = client.getFileSystemClient(fs.name).getDirectoryClient(folder);
         try {
           // exists() first so that a re-run sends no write at all.
-          if (await withRetry(() => dir.exists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal })) {
+          if (await withRetry((abortSignal) => dir.exists({ abortSignal }), { ...ctx.retry, signal: ctx.io.signal })) {
             existing += 1;
             continue;
           }
@@ -83,7 +82,7 @@ export const createFolders: Step = {
             ctx.io.err(`would create ${fs.name}/${folder}\n`);
             continue;
           }
-          const res = await withRetry(() => dir.createIfNotExists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal });
+          const res = await withRetry((abortSignal) => dir.createIfNotExists({ abortSignal }), { ...ctx.retry, signal: ctx.io.signal });
           if (res.succeeded) {
             created += 1;
             ctx.io.err(`created ${fs.name}/${folder}\n`);
@@ -142,14 +141,13 @@ export const applyStackAcls: Step = {
     const rules = ctx.acls;
     if (!rules) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
     const { client, accountUrl } = await ctx.service();
-    const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
+    const progress = applyProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
     try {
       const s = await applyAcls({
         service: client,
         accountUrl,
         rules,
         dryRun: ctx.flags.dryRun ?? false,
-        concurrency: 16,
         checkpointFile: ctx.flags.checkpoint ?? `.acl-checkpoint-${ctx.stack}.json`,
         resume: ctx.flags.resume ?? false,
         full: ctx.flags.full ?? false,

@@ -5,7 +5,8 @@ import { formatAces } from "./aclModel";
 import { CheckpointStore, FailedEntry, fileStore, finishRule, finishRun, memoryStore, recordRetry, ruleState, startRule, startRun, traverseDone } from "./checkpoint";
 import { createLake } from "./lake";
 import { planRule, setModeWarning, validateRules } from "./plan";
-import { DEFAULT_RETRY, RetryOptions } from "./retry";
+import { startJob } from "../lib/progress";
+import type { RetryOptions } from "../lib/retry";
 import { RunContext, grantTraverse, runUnits } from "./run";
 import type { ResolvedRule } from "./spec";
 
@@ -18,8 +19,17 @@ import type { ResolvedRule } from "./spec";
  * continuation token checkpointed.
  */
 
-/** Recursive ACL batch size: the service maximum. */
+/** Recursive ACL batch size, paths per request: 1-2000, default the service maximum 2000. */
 export const MAX_BATCH = 2000;
+/** Subtrees applied at the same time: 1-64, default 16. */
+export const DEFAULT_CONCURRENCY = 16;
+export const MAX_CONCURRENCY = 64;
+/**
+ * Retries of every request (reads, listings, writes): 8 attempts, backoff
+ * from 250 ms doubling to 30 s. The SDK's own policy is off (clients are
+ * built with maxTries 1) because it does not retry 429.
+ */
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
 export { FANOUT_MAX_FILES } from "./lake";
 export { parentsOf } from "./plan";
 
@@ -36,12 +46,42 @@ export interface ApplyEvents {
   warn?(line: string): void;
 }
 
+/**
+ * The applier's events shown with the shared progress module: a bar of
+ * subtrees with paths, paths/s, failures, retries and ETA (plain lines every
+ * intervalMs when not a terminal, retries included). Always on stderr so
+ * stdout stays clean for --json.
+ */
+export function applyProgress(opts: { tty: boolean; write: (line: string) => void; intervalMs?: number }): ApplyEvents & { stop(): void } {
+  const job = startJob({ ...opts, label: "ACL", units: "subtrees", counts: ["paths", "failures", "retries"] as const });
+  return {
+    ruleStart(rule, n) {
+      job.grow(n);
+      if (n === 0) job.line(`${rule.path}: nothing to change`);
+      else if (!opts.tty) job.line(`${rule.path}: ${n} subtree${n === 1 ? "" : "s"} to apply (${rule.mode})`);
+    },
+    progress(d) {
+      job.add("paths", d.paths);
+      job.add("failures", d.failures);
+    },
+    unitDone: () => job.unitDone(),
+    retry(reason, delayMs) {
+      job.add("retries", 1);
+      if (!opts.tty) job.line(`retrying after ${reason} in ${Math.round(delayMs)} ms`);
+    },
+    note: (line) => job.line(line),
+    warn: (line) => job.line(`warning: ${line}`),
+    stop: () => job.stop(),
+  };
+}
+
 export interface ApplyOptions {
   service: DataLakeServiceClient;
   accountUrl: string;
   rules: ResolvedRule[];
   dryRun: boolean;
-  concurrency: number;
+  /** Subtrees applied at the same time, 1-MAX_CONCURRENCY; default DEFAULT_CONCURRENCY. */
+  concurrency?: number;
   /** Not used for dry runs. */
   checkpointFile: string;
   resume: boolean;
@@ -51,7 +91,9 @@ export interface ApplyOptions {
    * preserves ACLs, are only fixed this way.
    */
   full?: boolean;
+  /** Paths per recursive ACL request, 1-MAX_BATCH; default MAX_BATCH. */
   batchSize?: number;
+  /** Default DEFAULT_RETRY. */
   retry?: RetryOptions;
   signal?: AbortSignal;
   events?: ApplyEvents;
@@ -83,7 +125,8 @@ export class ApplyAborted extends Interrupted {}
 
 export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   const events = opts.events ?? {};
-  const limit = pLimit(opts.concurrency);
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const limit = pLimit(concurrency);
   let store: CheckpointStore | undefined;
   const lake = createLake({
     service: opts.service,
@@ -133,7 +176,7 @@ async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: ApplyOptions
   }
   const [traverse, plan] = await Promise.all([
     rule.traverse && !rs.traverseDone ? grantTraverse(ctx, rule) : Promise.resolve({ changed: [], failed: 0 }),
-    rs.units ? undefined : planRule(ctx.lake, rule, { full: opts.full ?? false, slots: opts.concurrency, limit: ctx.limit }),
+    rs.units ? undefined : planRule(ctx.lake, rule, { full: opts.full ?? false, slots: opts.concurrency ?? DEFAULT_CONCURRENCY, limit: ctx.limit }),
   ]);
   summary.traversed = traverse.changed;
   // A parent that failed keeps the traverse pending, so --resume grants it again.

@@ -1,7 +1,7 @@
 import type { AccessControlChanges, DataLakeDirectoryClient, DataLakeServiceClient } from "@azure/storage-file-datalake";
 import { Ace, fromSdk, toSdk } from "./aclModel";
 import type { FailedEntry } from "./checkpoint";
-import { RetryOptions, errorReason, withRetry } from "./retry";
+import { RetryOptions, errorReason, withRetry } from "../lib/retry";
 
 /**
  * The requests the applier makes, each one retried: path reads, directory
@@ -49,11 +49,11 @@ export interface Lake {
 
 export function createLake(opts: { service: DataLakeServiceClient; retry: RetryOptions; signal?: AbortSignal; onRetry(reason: string, delayMs: number): void }): Lake {
   const { service, signal } = opts;
-  const call = <T>(fn: () => Promise<T>) => withRetry(fn, { ...opts.retry, signal, onRetry: (err, _attempt, delay) => opts.onRetry(errorReason(err), delay) });
+  const call = <T>(fn: (abortSignal?: AbortSignal) => Promise<T>) => withRetry(fn, { ...opts.retry, signal, onRetry: (err, _attempt, delay) => opts.onRetry(errorReason(err), delay) });
   const dir = (fs: string, path: string): DataLakeDirectoryClient => service.getFileSystemClient(fs).getDirectoryClient(path === "" ? "/" : path);
   const listPage = (fs: string, directory: string, recursive: boolean, continuationToken?: string) =>
     // Page by page, each a fresh iterator from the last token, so that a throttled page is retried like any other call.
-    call(() => service.getFileSystemClient(fs).listPaths({ path: directory || undefined, recursive, abortSignal: signal }).byPage({ continuationToken, maxPageSize: 5000 }).next());
+    call((abortSignal) => service.getFileSystemClient(fs).listPaths({ path: directory || undefined, recursive, abortSignal }).byPage({ continuationToken, maxPageSize: 5000 }).next());
 
   return {
     async readPath(fs, path, isDir) {
@@ -61,8 +61,8 @@ export function createLake(opts: { service: DataLakeServiceClient; retry: RetryO
         const client = dir(fs, path);
         const known = path === "" ? true : isDir;
         const [props, acl] = await Promise.all([
-          known !== undefined ? Promise.resolve({ metadata: { hdi_isfolder: String(known) } }) : call(() => client.getProperties({ abortSignal: signal })),
-          call(() => client.getAccessControl({ abortSignal: signal })),
+          known !== undefined ? Promise.resolve({ metadata: { hdi_isfolder: String(known) } }) : call((abortSignal) => client.getProperties({ abortSignal })),
+          call((abortSignal) => client.getAccessControl({ abortSignal })),
         ]);
         return { acl: fromSdk(acl.acl), isDir: props.metadata?.hdi_isfolder === "true" };
       } catch (err) {
@@ -94,25 +94,25 @@ export function createLake(opts: { service: DataLakeServiceClient; retry: RetryO
     },
 
     async setAcl(fs, path, acl) {
-      await call(() => dir(fs, path).setAccessControl(toSdk(acl), { abortSignal: signal }));
+      await call((abortSignal) => dir(fs, path).setAccessControl(toSdk(acl), { abortSignal }));
     },
 
     async recursiveBatch(fs, path, req) {
       const client = dir(fs, path);
       let failures: FailedEntry[] = [];
-      const options = {
-        batchSize: req.batchSize,
-        maxBatches: 1,
-        continuationToken: req.token,
-        continueOnFailure: true,
-        abortSignal: signal,
-        onProgress: (p: AccessControlChanges) => {
-          failures = p.batchFailures.map((f) => ({ path: `${fs}/${f.name}`, reason: f.message }));
-        },
-      };
-      const result = await call(() =>
-        req.mode === "set" ? client.setAccessControlRecursive(toSdk(req.acl), options) : client.updateAccessControlRecursive(toSdk(req.acl), options),
-      );
+      const result = await call((abortSignal) => {
+        const options = {
+          batchSize: req.batchSize,
+          maxBatches: 1,
+          continuationToken: req.token,
+          continueOnFailure: true,
+          abortSignal,
+          onProgress: (p: AccessControlChanges) => {
+            failures = p.batchFailures.map((f) => ({ path: `${fs}/${f.name}`, reason: f.message }));
+          },
+        };
+        return req.mode === "set" ? client.setAccessControlRecursive(toSdk(req.acl), options) : client.updateAccessControlRecursive(toSdk(req.acl), options);
+      });
       const c = result.counters;
       return { directories: c.changedDirectoriesCount, files: c.changedFilesCount, failures, failureCount: c.failedChangesCount, token: result.continuationToken || undefined };
     },

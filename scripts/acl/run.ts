@@ -3,7 +3,7 @@ import type { ApplyEvents } from "./apply";
 import { CheckpointStore, UnitState, batchDone, recordFailure, recordWrite, unitDone, unitFailed } from "./checkpoint";
 import type { Lake } from "./lake";
 import { Limit, desiredAcl, parentsOf, traversePrincipals } from "./plan";
-import { errorReason } from "./retry";
+import { errorReason } from "../lib/retry";
 import type { ResolvedRule } from "./spec";
 
 /**
