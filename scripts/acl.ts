@@ -5,7 +5,7 @@ import { parseStackConfig } from "../components/config/load";
 import { EXIT_FAILED, EXIT_OK, UsageError, exitCodeFor, runProcessCli } from "./lib/cli";
 import { readStackConfig } from "./lib/stackFile";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplySummary, DEFAULT_CONCURRENCY, applyProgress, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls } from "./acl/apply";
+import { ApplySummary, DEFAULT_MAX_CONCURRENCY, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls, applyProgress } from "./acl/apply";
 import { DEFAULT_CHECKPOINT } from "./acl/checkpoint";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import type { RetryOptions } from "./lib/retry";
@@ -41,18 +41,19 @@ interface CommonFlags {
 interface ApplyFlags extends CommonFlags {
   spec?: string;
   dryRun?: boolean;
-  concurrency: number;
+  concurrency?: number;
+  maxConcurrency: number;
   batchSize: number;
   checkpoint: string;
   resume?: boolean;
   full?: boolean;
 }
 
-function parseConcurrency(v: string): number {
+const parseConcurrency = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`${flag} ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
   return n;
-}
+};
 
 function parseBatchSize(v: string): number {
   const n = Number(v);
@@ -80,13 +81,16 @@ export async function aclMain(argv: string[], io: CliIo): Promise<number> {
   const applyLike = (name: string, description: string, dryRunOnly: boolean) => {
     const cmd = targetOptions(program.command(name).description(description))
       .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
-      .addOption(new Option("--concurrency <n>", `subtrees applied in parallel (1-${MAX_CONCURRENCY})`).default(DEFAULT_CONCURRENCY).argParser(parseConcurrency))
+      .addOption(new Option("--concurrency <n>", `a fixed number of subtrees in parallel (1-${MAX_CONCURRENCY}); default: adaptive`).argParser(parseConcurrency("--concurrency")))
+      .addOption(
+        new Option("--max-concurrency <n>", `upper bound of the adaptive concurrency (1-${MAX_CONCURRENCY})`).default(DEFAULT_MAX_CONCURRENCY).argParser(parseConcurrency("--max-concurrency")),
+      )
       .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
       .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
     if (!dryRunOnly) {
       cmd
         .option("--dry-run", "read and report what would change; write nothing")
-        .option("--checkpoint <file>", "resume state, rewritten after every batch", DEFAULT_CHECKPOINT)
+        .option("--checkpoint <file>", "resume journal, one line appended per batch (locked while a run uses it)", DEFAULT_CHECKPOINT)
         .option("--resume", "continue the run recorded in the checkpoint");
     }
     cmd.action((flags: ApplyFlags) => {
@@ -148,6 +152,7 @@ async function runApply(flags: ApplyFlags, io: CliIo, isDiff: boolean): Promise<
       rules,
       dryRun: flags.dryRun ?? false,
       concurrency: flags.concurrency,
+      maxConcurrency: flags.maxConcurrency,
       batchSize: flags.batchSize,
       checkpointFile: flags.checkpoint,
       resume: flags.resume ?? false,
@@ -175,7 +180,9 @@ function renderSummary(s: ApplySummary, dryRun: boolean): string {
     if (r.traversed.length > 0) parts.push(`--x on ${r.traversed.length} parent${r.traversed.length === 1 ? "" : "s"}`);
     if (r.subtrees > 0) parts.push(`${r.subtrees} subtree${r.subtrees === 1 ? "" : "s"} ${dryRun ? "to apply" : "applied"}`);
     if (r.unchanged > 0) parts.push(`${r.unchanged} already right`);
-    lines.push(`${r.path} (${r.mode}): ${r.changed ? parts.join(", ") : "no change"}`);
+    // Say how "right" was established: every path read, or trusted from the journal's last finished run.
+    const how = [r.checked > 0 ? `${r.checked} paths below read` : "", r.trusted > 0 ? `${r.trusted} subtrees trusted from the journal` : ""].filter(Boolean).join(", ");
+    lines.push(`${r.path} (${r.mode}): ${r.changed ? parts.join(", ") : "no change"}${how ? ` (${how})` : ""}`);
   }
   if (!s.changed) lines.push("No change: every rule is already applied.");
   else if (dryRun) lines.push("Dry run: nothing was written.");

@@ -1,12 +1,13 @@
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
-import pLimit from "p-limit";
+import { AdaptiveLimit } from "../lib/adaptiveLimit";
 import { Interrupted, UsageError } from "../lib/cli";
+import { startJob } from "../lib/progress";
+import { RetryOptions, errorReason, isThrottling } from "../lib/retry";
 import { formatAces } from "./aclModel";
-import { CheckpointStore, FailedEntry, fileStore, finishRule, finishRun, memoryStore, recordRetry, ruleState, startRule, startRun, traverseDone } from "./checkpoint";
+import { FailedEntry, outcome, ruleState, totals } from "./checkpoint";
+import { memoryJournal, openJournal } from "./journal";
 import { createLake } from "./lake";
 import { planRule, setModeWarning, validateRules } from "./plan";
-import { startJob } from "../lib/progress";
-import type { RetryOptions } from "../lib/retry";
 import { RunContext, grantTraverse, runUnits } from "./run";
 import type { ResolvedRule } from "./spec";
 
@@ -15,23 +16,30 @@ import type { ResolvedRule } from "./spec";
  * ones): grant --x on the parents (traverse), then apply the rule to the rule
  * root and every path below it. The SDK runs recursive batches serially, so
  * the rule root is split into independent subtrees (its child directories
- * and files) that run with bounded concurrency, each batch by batch with its
- * continuation token checkpointed.
+ * and files) that run with adaptive concurrency, each batch by batch with its
+ * continuation token journaled.
  */
+
+export { FANOUT_MAX_FILES } from "./lake";
+export { parentsOf } from "./plan";
 
 /** Recursive ACL batch size, paths per request: 1-2000, default the service maximum 2000. */
 export const MAX_BATCH = 2000;
-/** Subtrees applied at the same time: 1-64, default 16. */
-export const DEFAULT_CONCURRENCY = 16;
-export const MAX_CONCURRENCY = 64;
+/** A fixed concurrency (--concurrency): 1-256. Without one, the applier adapts up to DEFAULT_MAX_CONCURRENCY. */
+export const MAX_CONCURRENCY = 256;
+/** Upper bound of the adaptive concurrency (--max-concurrency): 1-256, default 64. */
+export const DEFAULT_MAX_CONCURRENCY = 64;
 /**
- * Retries of every request (reads, listings, writes): 8 attempts, backoff
- * from 250 ms doubling to 30 s. The SDK's own policy is off (clients are
- * built with maxTries 1) because it does not retry 429.
+ * Retries of every request (reads, listings, writes): for up to 10 minutes
+ * per request, so minutes of throttling pass without failing a subtree;
+ * backoff from 250 ms doubling to 30 s with full jitter, Retry-After
+ * honoured; 60 s per attempt, twice the service's own 30 s server timeout
+ * ("The maximum timeout interval for Blob service operations is 30 seconds",
+ * learn.microsoft.com/rest/api/storageservices/setting-timeouts-for-blob-service-operations),
+ * so a stalled socket is abandoned and retried. The SDK's own policy is off
+ * (clients are built with maxTries 1) because it does not retry 429.
  */
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000 };
-export { FANOUT_MAX_FILES } from "./lake";
-export { parentsOf } from "./plan";
+export const DEFAULT_RETRY: RetryOptions = { budgetMs: 10 * 60_000, baseDelayMs: 250, maxDelayMs: 30_000, timeoutMs: 60_000 };
 
 export interface ApplyEvents {
   /** A rule was planned; `units` subtrees to apply (0: nothing to change). */
@@ -80,15 +88,17 @@ export interface ApplyOptions {
   accountUrl: string;
   rules: ResolvedRule[];
   dryRun: boolean;
-  /** Subtrees applied at the same time, 1-MAX_CONCURRENCY; default DEFAULT_CONCURRENCY. */
+  /** A fixed number of subtrees at a time, 1-MAX_CONCURRENCY; default: adaptive (see maxConcurrency). */
   concurrency?: number;
-  /** Not used for dry runs. */
+  /** Upper bound of the adaptive concurrency, 1-MAX_CONCURRENCY; default DEFAULT_MAX_CONCURRENCY. Ignored with `concurrency`. */
+  maxConcurrency?: number;
+  /** The journal (resume state and lock); not used for dry runs. */
   checkpointFile: string;
   resume: boolean;
   /**
-   * Apply every subtree, even those whose top path already has the entries
-   * (the default skips them): paths added below since, e.g. by a copy that
-   * preserves ACLs, are only fixed this way.
+   * Apply every subtree without looking first (the default leaves out
+   * subtrees known to be right): faster than reading every path when most
+   * of a large tree is expected to differ.
    */
   full?: boolean;
   /** Paths per recursive ACL request, 1-MAX_BATCH; default MAX_BATCH. */
@@ -107,8 +117,12 @@ export interface RuleSummary {
   traversed: string[];
   /** Subtrees applied (or, in a dry run, that would be). */
   subtrees: number;
-  /** Subtrees left alone because their top path already had the wanted entries. */
+  /** Subtrees left alone because they already had the wanted entries. */
   unchanged: number;
+  /** Paths read below the top paths to confirm that subtrees were right. */
+  checked: number;
+  /** Subtrees taken as right by their top path alone, because the previous finished run of this journal recorded them. */
+  trusted: number;
 }
 
 export interface ApplySummary {
@@ -118,47 +132,48 @@ export interface ApplySummary {
   failedEntries: FailedEntry[];
   rules: RuleSummary[];
   changed: boolean;
+  /** Where the adaptive concurrency ended (settled), the highest it reached, and its bound. */
+  concurrency: { settled: number; peak: number; max: number; adaptive: boolean };
 }
 
-/** Ctrl-C during an apply: the checkpoint holds the position for --resume. */
+/** Ctrl-C during an apply: the journal holds the position for --resume. */
 export class ApplyAborted extends Interrupted {}
 
 export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   const events = opts.events ?? {};
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  const limit = pLimit(concurrency);
-  let store: CheckpointStore | undefined;
+  const max = opts.concurrency ?? opts.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const gate = new AdaptiveLimit({ max, initial: opts.concurrency, adaptive: opts.concurrency === undefined });
   const lake = createLake({
     service: opts.service,
     retry: opts.retry ?? DEFAULT_RETRY,
     signal: opts.signal,
-    onRetry: (reason, delayMs) => {
-      if (store) recordRetry(store.state);
-      events.retry?.(reason, delayMs);
+    onRetry: (err, delayMs) => {
+      if (isThrottling(err)) gate.throttled();
+      events.retry?.(errorReason(err), delayMs);
     },
+    onSuccess: () => gate.succeeded(),
   });
 
-  const problems = await validateRules(lake, opts.rules, limit);
+  const problems = await validateRules(lake, opts.rules, gate.run);
   if (problems.length > 0) throw new UsageError("ACL spec cannot be applied; nothing was changed", problems);
 
-  store = opts.dryRun
-    ? memoryStore(opts.rules, opts.accountUrl)
-    : fileStore({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
-  startRun(store.state, opts.resume);
-  const ctx: RunContext = { lake, store, limit, batchSize: opts.batchSize ?? MAX_BATCH, dryRun: opts.dryRun, signal: opts.signal, events };
+  const journal = opts.dryRun ? memoryJournal(opts.rules, opts.accountUrl) : openJournal({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
+  const ctx: RunContext = { lake, journal, limit: gate.run, batchSize: opts.batchSize ?? MAX_BATCH, dryRun: opts.dryRun, signal: opts.signal, events };
   const summaries: RuleSummary[] = [];
   try {
-    for (const rule of opts.rules) summaries.push(await applyRule(ctx, rule, opts));
+    for (const rule of opts.rules) summaries.push(await applyRule(ctx, rule, { full: opts.full ?? false, slots: () => gate.limit }));
+    journal.record({ t: "end", status: outcome(journal.state) });
   } catch (err) {
-    finishRun(store.state, "stopped");
-    store.save();
-    if (opts.signal?.aborted) throw new ApplyAborted("stopped; the checkpoint holds the position, run again with --resume");
+    journal.record({ t: "end", status: "failed" });
+    if (opts.signal?.aborted) throw new ApplyAborted(`stopped; ${opts.checkpointFile} holds the position, run again with --resume`);
     throw err;
+  } finally {
+    journal.close();
   }
-  finishRun(store.state, "ended");
-  store.save();
-  const { counters, failedEntries } = store.state;
-  return { directories: counters.directories, files: counters.files, failures: counters.failures, failedEntries, rules: summaries, changed: summaries.some((s) => s.changed) };
+  const concurrency = { settled: gate.limit, peak: gate.peak, max, adaptive: opts.concurrency === undefined };
+  events.note?.(`concurrency: ${concurrency.adaptive ? `settled at ${concurrency.settled} (peak ${concurrency.peak}, max ${max})` : `fixed at ${max}`}`);
+  const { state } = journal;
+  return { ...totals(state), failedEntries: state.failedEntries, rules: summaries, changed: summaries.some((s) => s.changed), concurrency };
 }
 
 /**
@@ -166,26 +181,29 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
  * read-mostly and independent; against a distant account each is a few
  * round trips), then the subtrees. A resume keeps the stored plan.
  */
-async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: ApplyOptions): Promise<RuleSummary> {
-  const cp = ctx.store.state;
-  const rs = ruleState(cp, rule.index);
-  const summary: RuleSummary = { path: rule.path, mode: rule.mode, changed: false, traversed: [], subtrees: 0, unchanged: 0 };
+async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: { full: boolean; slots: () => number }): Promise<RuleSummary> {
+  const { journal } = ctx;
+  const rs = ruleState(journal.state, rule.index);
+  const summary: RuleSummary = { path: rule.path, mode: rule.mode, changed: false, traversed: [], subtrees: 0, unchanged: 0, checked: 0, trusted: 0 };
   if (rs.state === "done") {
     ctx.events.ruleStart?.(rule, 0);
     return summary;
   }
   const [traverse, plan] = await Promise.all([
     rule.traverse && !rs.traverseDone ? grantTraverse(ctx, rule) : Promise.resolve({ changed: [], failed: 0 }),
-    rs.units ? undefined : planRule(ctx.lake, rule, { full: opts.full ?? false, slots: opts.concurrency ?? DEFAULT_CONCURRENCY, limit: ctx.limit }),
+    rs.units ? undefined : planRule(ctx.lake, rule, { full: opts.full, slots: opts.slots(), limit: ctx.limit, trusted: journal.trusted(rule.index) }),
   ]);
   summary.traversed = traverse.changed;
   // A parent that failed keeps the traverse pending, so --resume grants it again.
-  if (rule.traverse && traverse.failed === 0) traverseDone(cp, rule.index);
-  summary.unchanged = plan?.unchanged ?? 0;
-  const units = startRule(cp, rule.index, plan?.units);
+  if (!rs.traverseDone && (!rule.traverse || traverse.failed === 0)) journal.record({ t: "traverse", r: rule.index });
+  if (plan) {
+    journal.record({ t: "plan", r: rule.index, units: plan.units.map((u) => ({ path: u.path, kind: u.kind })), verified: plan.verified });
+    Object.assign(summary, { unchanged: plan.unchanged, checked: plan.checked, trusted: plan.trusted });
+    if (plan.trusted > 0) ctx.events.note?.(`${rule.path}: ${plan.trusted} subtree${plan.trusted === 1 ? "" : "s"} taken as right from the last finished run of the journal (paths below them not re-read; --full applies them)`);
+  }
+  const units = rs.units ?? [];
   summary.subtrees = units.length;
   summary.changed = summary.traversed.length > 0 || units.length > 0;
-  ctx.store.save();
   const open = units.filter((u) => u.state !== "done");
   if (rule.mode === "set" && open.length > 0) {
     const warning = await setModeWarning(ctx.lake, rule);
@@ -197,8 +215,7 @@ async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: ApplyOptions
     if (units.length === 0 && summary.traversed.length === 0) ctx.events.note?.(`${rule.path}: no change`);
     return summary;
   }
-  await runUnits(ctx, rule, open);
-  finishRule(cp, rule.index, rule.traverse);
-  ctx.store.save();
+  await runUnits(ctx, rule, units);
+  journal.record({ t: "ruleDone", r: rule.index });
   return summary;
 }

@@ -1,7 +1,7 @@
 import type { AccessControlChanges, DataLakeDirectoryClient, DataLakeServiceClient } from "@azure/storage-file-datalake";
 import { Ace, fromSdk, toSdk } from "./aclModel";
 import type { FailedEntry } from "./checkpoint";
-import { RetryOptions, errorReason, withRetry } from "../lib/retry";
+import { RetryOptions, withRetry } from "../lib/retry";
 
 /**
  * The requests the applier makes, each one retried: path reads, directory
@@ -40,6 +40,8 @@ export interface Lake {
   readPath(fs: string, path: string, isDir?: boolean): Promise<PathInfo | undefined>;
   /** Direct children of a directory; stops early once it has more than FANOUT_MAX_FILES files (the caller then keeps it whole). */
   listChildren(fs: string, directory: string): Promise<Listing>;
+  /** One page of every path below a directory (recursive listing), and the token of the next page. */
+  listBelow(fs: string, directory: string, token?: string): Promise<{ items: { path: string; isDir: boolean }[]; token?: string }>;
   /** Whether the first listing page below a directory holds a file (a tree larger than one page is assumed to). */
   hasFilesBelow(fs: string, directory: string): Promise<boolean>;
   setAcl(fs: string, path: string, acl: Ace[]): Promise<void>;
@@ -47,9 +49,23 @@ export interface Lake {
   recursiveBatch(fs: string, path: string, req: { mode: "set" | "modify"; acl: Ace[]; token?: string; batchSize: number }): Promise<BatchResult>;
 }
 
-export function createLake(opts: { service: DataLakeServiceClient; retry: RetryOptions; signal?: AbortSignal; onRetry(reason: string, delayMs: number): void }): Lake {
+export interface LakeOptions {
+  service: DataLakeServiceClient;
+  retry: RetryOptions;
+  signal?: AbortSignal;
+  /** Before each retry's wait (throttling included: adaptive concurrency listens here). */
+  onRetry(err: unknown, delayMs: number): void;
+  /** After each request that succeeded. */
+  onSuccess(): void;
+}
+
+export function createLake(opts: LakeOptions): Lake {
   const { service, signal } = opts;
-  const call = <T>(fn: (abortSignal?: AbortSignal) => Promise<T>) => withRetry(fn, { ...opts.retry, signal, onRetry: (err, _attempt, delay) => opts.onRetry(errorReason(err), delay) });
+  const call = async <T>(fn: (abortSignal?: AbortSignal) => Promise<T>): Promise<T> => {
+    const result = await withRetry(fn, { ...opts.retry, signal, onRetry: (err, _attempt, delay) => opts.onRetry(err, delay) });
+    opts.onSuccess();
+    return result;
+  };
   const dir = (fs: string, path: string): DataLakeDirectoryClient => service.getFileSystemClient(fs).getDirectoryClient(path === "" ? "/" : path);
   const listPage = (fs: string, directory: string, recursive: boolean, continuationToken?: string) =>
     // Page by page, each a fresh iterator from the last token, so that a throttled page is retried like any other call.
@@ -85,6 +101,13 @@ export function createLake(opts: { service: DataLakeServiceClient; retry: RetryO
         continuationToken = next.value.continuation || undefined;
       } while (continuationToken && files <= FANOUT_MAX_FILES);
       return { children, files };
+    },
+
+    async listBelow(fs, directory, token) {
+      const page = await listPage(fs, directory, true, token);
+      if (page.done) return { items: [] };
+      const items = (page.value.pathItems ?? []).map((p) => ({ path: p.name!, isDir: p.isDirectory === true }));
+      return { items, token: page.value.continuation || undefined };
     },
 
     async hasFilesBelow(fs, directory) {

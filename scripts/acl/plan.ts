@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { UsageError } from "../lib/cli";
 import { Ace, applyModify, applySet, formatAces, limitProblems, satisfies, traverseChanges } from "./aclModel";
 import type { UnitState } from "./checkpoint";
@@ -40,19 +41,40 @@ export async function validateRules(lake: Lake, rules: ResolvedRule[], limit: Li
 
 export interface RulePlan {
   units: UnitState[];
-  /** Subtrees left alone because their top path already had the wanted entries. */
+  /** Subtrees left alone because they already had the wanted entries. */
   unchanged: number;
+  /** Subtrees found right by reading every path below them, or trusted from the previous finished journal. */
+  verified: string[];
+  /** Paths read below top paths to confirm them. */
+  checked: number;
+  /** Subtrees trusted by their top path alone, because the previous finished run of this journal recorded them. */
+  trusted: number;
 }
 
-const pending = (path: string, kind: UnitState["kind"]): UnitState => ({ path, kind, state: "pending" });
+export interface PlanOptions {
+  /** Apply every subtree without looking (after copies that bring their own ACLs). */
+  full: boolean;
+  slots: number;
+  limit: Limit;
+  /** Subtrees the previous finished run of this journal recorded as right. */
+  trusted: Set<string>;
+}
+
+const pending = (path: string, kind: UnitState["kind"]): UnitState => ({ path, kind, state: "pending", directories: 0, files: 0, failures: 0 });
+
+/** Reads spent confirming one subtree; parallel within it. */
+const VERIFY_READS = 8;
 
 /**
  * The subtrees of a rule: the rule root's child directories (and each direct
  * file, up to FANOUT_MAX_FILES) plus the root itself; beyond that many
- * files, the root as one unit. Unless `full`, subtrees whose top path already
- * carries the entries are left out.
+ * files, the root as one unit. A subtree is left out only when it is known
+ * right: its top path has the entries and either the previous finished run
+ * of this journal recorded it, or every path below it was read and has them.
+ * A top path alone proves nothing: an interrupted run sets the top of a
+ * subtree first and the paths below it later.
  */
-export async function planRule(lake: Lake, rule: ResolvedRule, opts: { full: boolean; slots: number; limit: Limit }): Promise<RulePlan> {
+export async function planRule(lake: Lake, rule: ResolvedRule, opts: PlanOptions): Promise<RulePlan> {
   // The listing is started with the root read: one round trip less on the
   // critical path. (Listing a file fails; that answer is then unused.)
   const [root, listing] = await Promise.all([
@@ -62,29 +84,69 @@ export async function planRule(lake: Lake, rule: ResolvedRule, opts: { full: boo
   if (!root) throw new UsageError(`rules[${rule.index}] (${rule.path}): the path disappeared during the run`);
   // full: plan as if the root lacked the entries, so that every subtree is applied.
   const rootOk = !opts.full && satisfies(root.acl, rule.entries, rule.mode, root.isDir);
-  const whole = (): RulePlan => (rootOk ? { units: [], unchanged: 1 } : { units: [pending(rule.directory, "tree")], unchanged: 0 });
+  const plan = (units: UnitState[], found: Found[] = []): RulePlan => ({
+    units,
+    unchanged: found.filter((f) => f.ok).length,
+    verified: found.filter((f) => f.ok).map((f) => f.path),
+    checked: found.reduce((n, f) => n + f.read, 0),
+    trusted: found.filter((f) => f.trusted).length,
+  });
+  const whole = async (): Promise<RulePlan> => {
+    if (!rootOk) return plan([pending(rule.directory, "tree")]);
+    const found = await confirm(lake, rule, { path: rule.directory, isDir: root.isDir }, opts);
+    return plan(found.ok ? [] : [pending(rule.directory, "tree")], [found]);
+  };
   if (!root.isDir) return whole();
-
   const { children, files } = listing ?? (await lake.listChildren(rule.filesystem, rule.directory));
-  if (children.length === 0) return whole();
-  if (files > FANOUT_MAX_FILES) return { units: [pending(rule.directory, "tree")], unchanged: 0 };
+  if (children.length === 0 || files > FANOUT_MAX_FILES) return whole();
   const dirs = new Set(children.filter((c) => c.isDir).map((c) => c.path));
   if (!rootOk) {
     // The root lacks the entries (a first run, or full): every subtree gets applied
     // without checking each one first (applying is idempotent; the checks would only delay it).
     const units = [pending(rule.directory, "self"), ...children.map((c) => pending(c.path, "tree"))];
-    return { units: await fillLastWave(lake, rule, units, dirs, opts), unchanged: 0 };
+    return plan(await fillLastWave(lake, rule, units, dirs, opts));
   }
-  const checks = await Promise.all(
-    children.map((c) =>
-      opts.limit(async () => {
-        const info = await lake.readPath(rule.filesystem, c.path, c.isDir);
-        return { path: c.path, ok: info ? satisfies(info.acl, rule.entries, rule.mode, info.isDir) : true };
-      }),
-    ),
-  );
-  const units = checks.filter((c) => !c.ok).map((c) => pending(c.path, "tree"));
-  return { units: await fillLastWave(lake, rule, units, dirs, opts), unchanged: 1 + checks.length - units.length };
+  const found = await Promise.all(children.map((c) => opts.limit(() => confirm(lake, rule, c, opts))));
+  const units = found.filter((c) => !c.ok).map((c) => pending(c.path, "tree"));
+  const result = plan(await fillLastWave(lake, rule, units, dirs, opts), found);
+  // The root itself is right too (rootOk).
+  return { ...result, unchanged: result.unchanged + 1 };
+}
+
+interface Found {
+  path: string;
+  ok: boolean;
+  /** Paths read below the top. */
+  read: number;
+  trusted: boolean;
+}
+
+/** Whether a subtree already has the rule's entries everywhere: its top read, then (unless trusted) every path below until one lacks them. */
+async function confirm(lake: Lake, rule: ResolvedRule, top: { path: string; isDir: boolean }, opts: PlanOptions): Promise<Found> {
+  const info = await lake.readPath(rule.filesystem, top.path, top.isDir);
+  if (!info) return { path: top.path, ok: true, read: 0, trusted: false };
+  if (!satisfies(info.acl, rule.entries, rule.mode, info.isDir)) return { path: top.path, ok: false, read: 0, trusted: false };
+  if (!info.isDir) return { path: top.path, ok: true, read: 0, trusted: false };
+  if (opts.trusted.has(top.path)) return { path: top.path, ok: true, read: 0, trusted: true };
+  const reads = pLimit(VERIFY_READS);
+  let read = 0;
+  let token: string | undefined;
+  do {
+    const page = await lake.listBelow(rule.filesystem, top.path, token);
+    const oks = await Promise.all(
+      page.items.map((item) =>
+        reads(async () => {
+          const below = await lake.readPath(rule.filesystem, item.path, item.isDir);
+          read += 1;
+          // Gone since the listing: nothing to fix.
+          return !below || satisfies(below.acl, rule.entries, rule.mode, below.isDir);
+        }),
+      ),
+    );
+    if (oks.includes(false)) return { path: top.path, ok: false, read, trusted: false };
+    token = page.token;
+  } while (token);
+  return { path: top.path, ok: true, read, trusted: false };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -6,6 +6,7 @@ import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storag
 import { stringify } from "yaml";
 import { aclMain } from "../../scripts/acl";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { readJournal } from "../../scripts/acl/journal";
 
 /**
  * `npm run acl` against the local DFS server, read back with the real Data
@@ -40,6 +41,30 @@ async function acl(args: string[], opts: { signal?: AbortSignal } = {}): Promise
     retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 40 },
   });
   return { code, out, err };
+}
+
+/** The journal's records, whole lines only (a line being written is not there yet). */
+function journalRecords(file: string): { t: string; [key: string]: unknown }[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, "utf8");
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+}
+
+/**
+ * `acl apply` in a child process of its own: node with the tsx loader, not
+ * the tsx CLI, which would run the command in a grandchild that a kill of
+ * the child leaves running.
+ */
+function spawnAcl(args: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
+    cwd: path.join(__dirname, "..", ".."),
+    env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    stdio: "ignore",
+  });
 }
 
 let specCounter = 0;
@@ -211,7 +236,7 @@ describe("acl apply", () => {
     expect(run.err).not.toContain("Error");
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.out);
-    expect(Object.keys(summary).sort()).toEqual(["changed", "directories", "failedEntries", "failures", "files", "rules"]);
+    expect(Object.keys(summary).sort()).toEqual(["changed", "concurrency", "directories", "failedEntries", "failures", "files", "rules"]);
     const below = await listAll("raw", "sales");
     expect(summary).toMatchObject({ changed: true, failures: 0, failedEntries: [] });
     // every path below + the rule root + the filesystem root (traverse)
@@ -315,13 +340,10 @@ describe("acl apply under faults", () => {
     server.faults = { failAfterBatches: { batches: killedAfter, action: "hang" } };
     server.resetStats();
 
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
-      env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
-      stdio: "ignore",
-    });
+    const child = spawnAcl(args)
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     const deadline = Date.now() + 20_000;
-    const recorded = () => (existsSync(checkpoint) ? (JSON.parse(readFileSync(checkpoint, "utf8")).counters.batches as number) : 0);
+    const recorded = () => journalRecords(checkpoint).filter((r) => r.t === "batch").length;
     while (recorded() < killedAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGKILL");
     await exited;
@@ -389,8 +411,8 @@ describe("acl apply --resume after a request that kept failing", () => {
     const first = await acl(["apply", ...args]);
     expect(first.code).toBe(1);
     expect(first.err).toMatch(/retrying after 500/);
-    const checkpoint = JSON.parse(readFileSync(args[args.indexOf("--checkpoint") + 1], "utf8"));
-    expect(checkpoint.rules[0].units.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
+    const checkpoint = readJournal(args[args.indexOf("--checkpoint") + 1]).state;
+    expect(checkpoint.rules[0].units!.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
 
     server.faults = {};
     const resumed = await acl(["apply", ...args, "--resume"]);
