@@ -132,8 +132,8 @@ export interface ApplySummary {
   failedEntries: FailedEntry[];
   rules: RuleSummary[];
   changed: boolean;
-  /** Where the adaptive concurrency ended (settled), the highest it reached, and its bound. */
-  concurrency: { settled: number; peak: number; max: number; adaptive: boolean };
+  /** Where the adaptive concurrency ended (settled), the highest it reached, its bound, and how often throttling cut it. */
+  concurrency: { settled: number; peak: number; max: number; adaptive: boolean; cuts: number };
 }
 
 /** Ctrl-C during an apply: the journal holds the position for --resume. */
@@ -170,8 +170,9 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   } finally {
     journal.close();
   }
-  const concurrency = { settled: gate.limit, peak: gate.peak, max, adaptive: opts.concurrency === undefined };
-  events.note?.(`concurrency: ${concurrency.adaptive ? `settled at ${concurrency.settled} (peak ${concurrency.peak}, max ${max})` : `fixed at ${max}`}`);
+  const concurrency = { settled: gate.limit, peak: gate.peak, max, adaptive: opts.concurrency === undefined, cuts: gate.cuts };
+  const adapted = `settled at ${concurrency.settled} (peak ${concurrency.peak}, max ${max}, cut ${gate.cuts} times on throttling)`;
+  events.note?.(`concurrency: ${concurrency.adaptive ? adapted : `fixed at ${max}`}`);
   const { state } = journal;
   return { ...totals(state), failedEntries: state.failedEntries, rules: summaries, changed: summaries.some((s) => s.changed), concurrency };
 }
