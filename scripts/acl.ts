@@ -7,12 +7,10 @@ import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplySummary, DEFAULT_CONCURRENCY, MAX_BATCH, MAX_CONCURRENCY, applyAcls } from "./acl/apply";
+import { ApplySummary, DEFAULT_MAX_CONCURRENCY, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls, applyProgress } from "./acl/apply";
 import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
 import type { AclIo } from "./acl/io";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
-import { createProgress } from "./acl/progress";
-import { DEFAULT_RETRY } from "./acl/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsFrom, resolveSpec } from "./acl/spec";
 
 /**
@@ -35,18 +33,19 @@ interface CommonFlags {
 interface ApplyFlags extends CommonFlags {
   spec?: string;
   dryRun?: boolean;
-  concurrency: number;
+  concurrency?: number;
+  maxConcurrency: number;
   batchSize: number;
   checkpoint?: string;
   resume?: boolean;
   full?: boolean;
 }
 
-function parseConcurrency(v: string): number {
+const parseConcurrency = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`${flag} ${v}: must be a whole number between 1 and ${MAX_CONCURRENCY}`);
   return n;
-}
+};
 
 function parseBatchSize(v: string): number {
   const n = Number(v);
@@ -66,15 +65,16 @@ function targetOptions(cmd: Command): Command {
 function applyLike(program: Command, name: string, description: string, dryRunOnly: boolean): void {
   const cmd = targetOptions(program.command(name).description(description))
     .option("--spec <file>", "ACL spec (YAML); default: the stack config key adls-migration:acls of --stack")
+    .addOption(new Option("--concurrency <n>", `a fixed number of subtrees in parallel (1-${MAX_CONCURRENCY}); default: adaptive`).argParser(parseConcurrency("--concurrency")))
     .addOption(
-      new Option("--concurrency <n>", `subtrees applied in parallel (1-${MAX_CONCURRENCY})`).default(DEFAULT_CONCURRENCY).argParser(parseConcurrency),
+      new Option("--max-concurrency <n>", `upper bound of the adaptive concurrency (1-${MAX_CONCURRENCY})`).default(DEFAULT_MAX_CONCURRENCY).argParser(parseConcurrency("--max-concurrency")),
     )
     .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
     .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
   if (!dryRunOnly) {
     cmd
       .option("--dry-run", "read and report what would change; write nothing")
-      .option("--checkpoint <file>", `resume state, rewritten after every batch (default: ${CHECKPOINT_DEFAULT_HELP})`)
+      .option("--checkpoint <file>", `resume journal, one line appended per batch, locked while a run uses it (default: ${CHECKPOINT_DEFAULT_HELP})`)
       .option("--resume", "continue the run recorded in the checkpoint");
   }
 }
@@ -124,7 +124,7 @@ async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<
   const accountUrl = await resolveAccountUrl(flags, outputs);
   if (flags.resume && flags.dryRun) throw new UsageError("--resume and --dry-run cannot be combined");
   const cpFile = checkpointFile({ flag: flags.checkpoint, stack: flags.stack, accountUrl, env: io.env, dryRun: flags.dryRun });
-  const progress = createProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
+  const progress = applyProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   let summary: ApplySummary;
   try {
     summary = await applyAcls({
@@ -133,6 +133,7 @@ async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<
       rules,
       dryRun: flags.dryRun ?? false,
       concurrency: flags.concurrency,
+      maxConcurrency: flags.maxConcurrency,
       batchSize: flags.batchSize,
       checkpointFile: cpFile,
       resume: flags.resume ?? false,
@@ -164,7 +165,9 @@ function renderSummary(s: ApplySummary, dryRun: boolean): string {
     if (r.traversed.length > 0) parts.push(`--x on ${r.traversed.length} parent${r.traversed.length === 1 ? "" : "s"}`);
     if (r.subtrees > 0) parts.push(`${r.subtrees} subtree${r.subtrees === 1 ? "" : "s"} ${dryRun ? "to apply" : "applied"}`);
     if (r.unchanged > 0) parts.push(`${r.unchanged} already right`);
-    lines.push(`${r.path} (${r.mode}): ${r.changed ? parts.join(", ") : "no change"}`);
+    // Say how "right" was established: every path read, or trusted from the journal's last finished run.
+    const how = [r.checked > 0 ? `${r.checked} paths below read` : "", r.trusted > 0 ? `${r.trusted} subtrees trusted from the journal` : ""].filter(Boolean).join(", ");
+    lines.push(`${r.path} (${r.mode}): ${r.changed ? parts.join(", ") : "no change"}${how ? ` (${how})` : ""}`);
   }
   if (!s.changed) lines.push("No change: every rule is already applied.");
   else if (dryRun) lines.push("Dry run: nothing was written.");

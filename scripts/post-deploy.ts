@@ -7,11 +7,10 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
-import { DEFAULT_CONCURRENCY, applyAcls } from "./acl/apply";
+import { DEFAULT_RETRY, applyAcls, applyProgress } from "./acl/apply";
 import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
-import { createProgress } from "./acl/progress";
-import { DEFAULT_RETRY, RetryOptions, errorReason, withRetry } from "./acl/retry";
+import { RetryOptions, errorReason, withRetry } from "./lib/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
 import type { AclIo } from "./acl/io";
 import { startStackTriggers } from "./factory/triggers";
@@ -75,7 +74,7 @@ export const createFolders: Step = {
         const dir = client.getFileSystemClient(fs.name).getDirectoryClient(folder);
         try {
           // exists() first so that a re-run sends no write at all.
-          if (await withRetry(() => dir.exists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal })) {
+          if (await withRetry((abortSignal) => dir.exists({ abortSignal }), { ...ctx.retry, signal: ctx.io.signal })) {
             existing += 1;
             continue;
           }
@@ -84,7 +83,7 @@ export const createFolders: Step = {
             ctx.io.err(`would create ${fs.name}/${folder}\n`);
             continue;
           }
-          const res = await withRetry(() => dir.createIfNotExists({ abortSignal: ctx.io.signal }), { ...ctx.retry, signal: ctx.io.signal });
+          const res = await withRetry((abortSignal) => dir.createIfNotExists({ abortSignal }), { ...ctx.retry, signal: ctx.io.signal });
           if (res.succeeded) {
             created += 1;
             ctx.io.err(`created ${fs.name}/${folder}\n`);
@@ -144,14 +143,13 @@ export const applyStackAcls: Step = {
     if (!rules) return { ok: true, message: "no adls-migration:acls in the stack config; skipped" };
     const { client, accountUrl } = await ctx.service();
     const cpFile = checkpointFile({ flag: ctx.flags.checkpoint, stack: ctx.stack, accountUrl, env: ctx.io.env, dryRun: ctx.flags.dryRun });
-    const progress = createProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
+    const progress = applyProgress({ tty: ctx.io.tty, write: (line) => ctx.io.err(`${line}\n`) });
     try {
       const s = await applyAcls({
         service: client,
         accountUrl,
         rules,
         dryRun: ctx.flags.dryRun ?? false,
-        concurrency: DEFAULT_CONCURRENCY,
         checkpointFile: cpFile,
         resume: ctx.flags.resume ?? false,
         full: ctx.flags.full ?? false,

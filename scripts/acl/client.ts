@@ -7,7 +7,7 @@ import { StackOutputs, readStackOutputs } from "../lib/stackOutputs";
  * The Data Lake client the ACL tools use. Auth: shared key when
  * AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY are set (the variables the
  * Azure CLI reads), Entra ID through DefaultAzureCredential otherwise. The
- * SDK's retry policy is off: scripts/acl/retry.ts retries, 429 included.
+ * SDK's retry policy is off: scripts/lib/retry.ts retries, 429 included.
  */
 export function dataLakeClient(accountUrl: string, env: NodeJS.ProcessEnv): DataLakeServiceClient {
   const account = env.AZURE_STORAGE_ACCOUNT;

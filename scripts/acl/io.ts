@@ -1,5 +1,5 @@
 import type { Io } from "../lib/command";
-import type { RetryOptions } from "./retry";
+import type { RetryOptions } from "../lib/retry";
 
 /** The Io of the commands that apply ACLs (`acl`, `post-deploy`). */
 export interface AclIo extends Io {

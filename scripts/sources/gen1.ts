@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
-import { getJson, HttpError, RetryOptions } from "./http";
+import type { RetryOptions } from "../lib/retry";
+import { getJson, HttpError } from "./http";
 import { ListOptions, PathEntry, SourceError, SourceReader } from "./types";
 
 /** Token audience of the Gen1 data plane. */

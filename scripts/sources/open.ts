@@ -127,7 +127,7 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
         root: spec.path,
         credential: new DefaultAzureCredential(),
         describe: spec.uri,
-        retry: { retries: opts.retries ?? 4 },
+        retry: { maxAttempts: (opts.retries ?? 4) + 1 },
       });
     case "gen2": {
       const credential =

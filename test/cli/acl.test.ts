@@ -1,12 +1,15 @@
-import { spawn } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { ChildProcess, spawn } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "fs";
+import { hostname, tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { stringify } from "yaml";
 import { main as aclMain } from "../../scripts/acl";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 import { PROJECT_DIR } from "../support/cli";
+import { readJournal } from "../../scripts/acl/journal";
+import { totals } from "../../scripts/acl/checkpoint";
+import type { RetryOptions } from "../../scripts/lib/retry";
 
 /**
  * `npm run acl` against the local DFS server, read back with the real Data
@@ -29,7 +32,7 @@ interface Run {
   err: string;
 }
 
-async function acl(args: string[], opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+async function acl(args: string[], opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; retry?: RetryOptions } = {}): Promise<Run> {
   let out = "";
   let err = "";
   const code = await aclMain(args, {
@@ -38,9 +41,33 @@ async function acl(args: string[], opts: { signal?: AbortSignal; env?: NodeJS.Pr
     env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey, ...opts.env },
     tty: false,
     signal: opts.signal,
-    retry: { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 40 },
+    retry: opts.retry ?? { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 40 },
   });
   return { code, out, err };
+}
+
+/** The journal's records, whole lines only (a line being written is not there yet). */
+function journalRecords(file: string): { t: string; [key: string]: unknown }[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, "utf8");
+  return text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+}
+
+/**
+ * `acl apply` in a child process of its own: node with the tsx loader, not
+ * the tsx CLI, which would run the command in a grandchild that a kill of
+ * the child leaves running.
+ */
+function spawnAcl(args: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
+    cwd: path.join(__dirname, "..", ".."),
+    env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
+    stdio: "ignore",
+  });
 }
 
 let specCounter = 0;
@@ -212,7 +239,7 @@ describe("acl apply", () => {
     expect(run.err).not.toContain("Error");
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.out);
-    expect(Object.keys(summary).sort()).toEqual(["changed", "directories", "failedEntries", "failures", "files", "rules"]);
+    expect(Object.keys(summary).sort()).toEqual(["changed", "concurrency", "directories", "failedEntries", "failures", "files", "rules"]);
     const below = await listAll("raw", "sales");
     expect(summary).toMatchObject({ changed: true, failures: 0, failedEntries: [] });
     // every path below + the rule root + the filesystem root (traverse)
@@ -316,13 +343,10 @@ describe("acl apply under faults", () => {
     server.faults = { failAfterBatches: { batches: killedAfter, action: "hang" } };
     server.resetStats();
 
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
-      env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
-      stdio: "ignore",
-    });
+    const child = spawnAcl(args)
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     const deadline = Date.now() + 20_000;
-    const recorded = () => (existsSync(checkpoint) ? (JSON.parse(readFileSync(checkpoint, "utf8")).counters.batches as number) : 0);
+    const recorded = () => journalRecords(checkpoint).filter((r) => r.t === "batch").length;
     while (recorded() < killedAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGKILL");
     await exited;
@@ -390,8 +414,8 @@ describe("acl apply --resume after a request that kept failing", () => {
     const first = await acl(["apply", ...args]);
     expect(first.code).toBe(1);
     expect(first.err).toMatch(/retrying after 500/);
-    const checkpoint = JSON.parse(readFileSync(args[args.indexOf("--checkpoint") + 1], "utf8"));
-    expect(checkpoint.rules[0].units.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
+    const checkpoint = readJournal(args[args.indexOf("--checkpoint") + 1]).state;
+    expect(checkpoint.rules[0].units!.some((u: { state: string; token?: string }) => u.state === "failed" && u.token)).toBe(true);
 
     server.faults = {};
     const resumed = await acl(["apply", ...args, "--resume"]);
@@ -529,7 +553,7 @@ describe("acl apply: nothing written into the work tree by default", () => {
     expect(readdirSync(workDir)).toEqual([]);
     expect(readdirSync(PROJECT_DIR).sort()).toEqual(rootBefore);
     expect(readdirSync(stateDir)).toEqual([checkpointName()]);
-    expect(JSON.parse(readFileSync(path.join(stateDir, checkpointName()), "utf8")).status).toBe("complete");
+    expect(readJournal(path.join(stateDir, checkpointName())).state.status).toBe("complete");
     expect(existsSync(path.join(dir, "unused"))).toBe(false);
   });
 
@@ -540,7 +564,7 @@ describe("acl apply: nothing written into the work tree by default", () => {
     expect(run.code).toBe(1);
     const file = path.join(xdg, "adls-migration", checkpointName());
     expect(run.err).toContain(`checkpoint: ${file}\n`);
-    expect(JSON.parse(readFileSync(file, "utf8")).counters.failures).toBe(1);
+    expect(totals(readJournal(file).state).failures).toBe(1);
     expect(readdirSync(workDir)).toEqual([]);
   });
 
@@ -550,5 +574,176 @@ describe("acl apply: nothing written into the work tree by default", () => {
     expect(run.code).toBe(0);
     expect(existsSync(stateDir)).toBe(false);
     expect(readdirSync(workDir)).toEqual([]);
+  });
+});
+
+/** Every path below `dir` (and `dir` itself) read back over HTTP: those lacking `entry`. */
+async function lacking(fs: string, dir: string, entry: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of [{ name: dir }, ...(await listAll(fs, dir))]) if (!(await aclOf(fs, p.name)).includes(entry)) out.push(p.name);
+  return out;
+}
+
+const waitFor = async (what: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(what()).toBe(true);
+};
+
+describe("acl apply: no holes after an interruption, whatever the recovery", () => {
+  it("aborted mid-way, checkpoint deleted: diff sees the holes and a fresh apply leaves none", async () => {
+    seed("hol");
+    const args = target(specFile({ rules: [{ path: "hol/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "2");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    server.faults = { failAfterBatches: { batches: 3, action: "hang" } };
+    const controller = new AbortController();
+    const run = acl(["apply", ...args], { signal: controller.signal });
+    await waitFor(() => journalRecords(checkpoint).filter((r) => r.t === "batch").length >= 3);
+    controller.abort(new Error("interrupted"));
+    expect((await run).code).toBe(130);
+    const holes = await lacking("hol", "sales", `group:${READERS}:r-x`);
+    expect(holes.length).toBeGreaterThan(0);
+    // The top of a started subtree is already right: a top-only check would skip it.
+    expect(await aclOf("hol", "sales")).toContain(READERS);
+
+    server.faults = {};
+    unlinkSync(checkpoint);
+    const diff = await acl(["diff", "--spec", args[1], "--account-url", server.url, "--principals", principalsFile]);
+    expect(diff.code).toBe(1);
+    const again = await acl(["apply", ...args, "--json"]);
+    expect(again.code).toBe(0);
+    expect(await lacking("hol", "sales", `group:${READERS}:r-x`)).toEqual([]);
+    const clean = await acl(["diff", "--spec", args[1], "--account-url", server.url, "--principals", principalsFile]);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toMatch(/hol\/sales \(modify\): no change \(\d+ paths below read\)/);
+  });
+});
+
+describe("acl apply: one writer per checkpoint", () => {
+  it("refuses a second run while one holds the checkpoint, names the holder, and takes over a dead holder's lock", async () => {
+    seed("lck");
+    const args = target(specFile({ rules: [{ path: "lck/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "1");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    server.faults = { failAfterBatches: { batches: 2, action: "hang" } };
+    server.resetStats();
+    const child = spawnAcl(args);
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    await waitFor(() => existsSync(`${checkpoint}.lock`) && journalRecords(checkpoint).some((r) => r.t === "batch"), 20_000);
+
+    const second = await acl(["apply", ...args, "--resume"]);
+    expect(second.code).toBe(2);
+    expect(second.err).toMatch(new RegExp(`is in use by pid ${child.pid} on ${hostname()} since \\d{4}-\\d\\d-\\d\\dT`));
+
+    child.kill("SIGKILL");
+    await exited;
+    expect(existsSync(`${checkpoint}.lock`)).toBe(true);
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.err).not.toContain("in use");
+    expect(resumed.code).toBe(0);
+    expect(existsSync(`${checkpoint}.lock`)).toBe(false);
+    expect(await lacking("lck", "sales", `group:${READERS}:r-x`)).toEqual([]);
+  });
+});
+
+describe("acl apply: the journal", () => {
+  it("appends one short record per batch and keeps the header", async () => {
+    seed("jnl");
+    const args = target(specFile({ rules: [{ path: "jnl/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    server.resetStats();
+    expect((await acl(["apply", ...args])).code).toBe(0);
+    const records = journalRecords(checkpoint);
+    expect(records[0]).toMatchObject({ t: "run", v: 2 });
+    expect(records.filter((r) => r.t === "batch")).toHaveLength(server.stats.recursiveBatches);
+    for (const line of readFileSync(checkpoint, "utf8").trim().split("\n").filter((l) => l.includes('"t":"batch"'))) expect(line.length).toBeLessThan(400);
+    expect(records[records.length - 1]).toEqual({ t: "end", status: "complete" });
+  });
+
+  it("ignores a truncated last record, refuses any other damage, and never suggests an unsafe recovery", async () => {
+    seed("trn");
+    server.faults = { failPaths: ["trn/sales/us/f2.csv"] };
+    const args = target(specFile({ rules: [{ path: "trn/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    expect((await acl(["apply", ...args])).code).toBe(1);
+    server.faults = {};
+
+    const refused = await acl(["apply", ...args]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("pass --resume to continue it");
+    expect(refused.err).not.toContain("delete the file to start over");
+    expect(refused.err).toContain("leaves no path out");
+
+    const whole = readFileSync(checkpoint, "utf8");
+    const lines = whole.trim().split("\n");
+    writeFileSync(checkpoint, [lines[0], "garbage", ...lines.slice(2)].join("\n") + "\n");
+    const damaged = await acl(["apply", ...args, "--resume"]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.err).toContain("line 2 is not a JSON record");
+
+    writeFileSync(checkpoint, `${whole}{"t":"batch","r":0,"u":1,"tok`);
+    const resumed = await acl(["apply", ...args, "--resume", "--json"]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out).failures).toBe(0);
+    expect(readJournal(checkpoint).state.status).toBe("complete");
+    expect(await lacking("trn", "sales", `group:${READERS}:r-x`)).toEqual([]);
+  });
+});
+
+describe("acl apply: counters from the service's figures, once per path", () => {
+  it("counts every path exactly once across a failed run and its resume", async () => {
+    seed("cnt");
+    server.faults = { failPaths: ["cnt/sales/us/f2.csv"] };
+    const args = target(specFile({ rules: [{ path: "cnt/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--json");
+    const first = JSON.parse((await acl(["apply", ...args])).out);
+    expect(first.failures).toBe(1);
+    server.faults = {};
+    const resumed = JSON.parse((await acl(["apply", ...args, "--resume"])).out);
+    const below = await listAll("cnt", "sales");
+    // every path below + the rule root + the filesystem root (traverse), each once
+    expect(resumed.directories + resumed.files).toBe(below.length + 2);
+    expect(resumed.files).toBe(below.filter((p) => !p.isDir).length);
+    expect(resumed.failures).toBe(0);
+  });
+});
+
+describe("acl apply: throughput under throttling", () => {
+  it("raises concurrency while requests succeed and prints where it settled", async () => {
+    server.createFilesystem("wide2");
+    for (let i = 0; i < 30; i++) server.createPath("wide2", `sales/d${i}/f.csv`, { content: Buffer.from("x") });
+    const run = await acl(["apply", ...target(specFile({ rules: [{ path: "wide2/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--max-concurrency", "12", "--json")]);
+    expect(run.code).toBe(0);
+    const { concurrency } = JSON.parse(run.out);
+    expect(concurrency).toMatchObject({ adaptive: true, max: 12, cuts: 0 });
+    expect(concurrency.peak).toBeGreaterThan(4);
+    expect(run.err).toMatch(/concurrency: settled at \d+ \(peak \d+, max 12, cut 0 times on throttling\)/);
+  });
+
+  it("cuts concurrency on 503 ServerBusy and rides out a long run of throttling without failing a subtree", async () => {
+    seed("bsy");
+    server.faults = { failFirst: { operation: "PATCH setAccessControlRecursive", count: 25, status: 503 } };
+    const args = target(specFile({ rules: [{ path: "bsy/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--json");
+    // 25 answers 503 in a row: more than any fixed count of attempts a run would use, well within a time budget.
+    const run = await acl(["apply", ...args], { retry: { budgetMs: 20_000, baseDelayMs: 2, maxDelayMs: 10 } });
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.out);
+    expect(summary.failures).toBe(0);
+    expect(summary.concurrency.cuts).toBeGreaterThan(0);
+    expect(await lacking("bsy", "sales", `group:${READERS}:r-x`)).toEqual([]);
+  });
+
+  it("abandons a stalled request after its time limit and retries it", async () => {
+    seed("stl");
+    server.faults = { failAfterBatches: { batches: 2, action: "hang" } };
+    const args = target(specFile({ rules: [{ path: "stl/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "1");
+    server.resetStats();
+    const run = acl(["apply", ...args], { retry: { budgetMs: 20_000, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 300 } });
+    await waitFor(() => server.stats.recursiveBatches >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    server.faults = {};
+    const done = await run;
+    expect(done.err).toContain("retrying after no answer within 0.3 s");
+    expect(done.code).toBe(0);
+    expect(await lacking("stl", "sales", `group:${READERS}:r-x`)).toEqual([]);
   });
 });

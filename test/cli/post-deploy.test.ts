@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { main as postDeployMain } from "../../scripts/post-deploy";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
+import { readJournal } from "../../scripts/acl/journal";
 import { stackOutputs } from "../support/stackOutputs";
 
 const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
@@ -239,6 +240,6 @@ describe("post-deploy: the ACL checkpoint by default", () => {
       process.chdir(cwd);
     }
     expect(readdirSync(stateDir)).toEqual(["acl-checkpoint-shared.json"]);
-    expect(JSON.parse(readFileSync(path.join(stateDir, "acl-checkpoint-shared.json"), "utf8")).status).toBe("complete");
+    expect(readJournal(path.join(stateDir, "acl-checkpoint-shared.json")).state.status).toBe("complete");
   });
 });

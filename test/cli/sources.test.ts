@@ -35,7 +35,7 @@ describe("Gen1 reader over WebHDFS", () => {
       root,
       credential: staticToken(server!.token),
       describe: `adl://lake.azuredatalakestore.net${root}`,
-      retry: { retries: 2, backoffMs: 5 },
+      retry: { maxAttempts: 3, baseDelayMs: 5 },
       ...extra,
     });
 
@@ -127,11 +127,11 @@ describe("Gen1 reader over WebHDFS", () => {
 
   it("retries a request that times out, and names the timeout when retries run out", async () => {
     server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 1 }] });
-    expect(await collect(reader("/t", { retry: { retries: 2, backoffMs: 5, timeoutMs: 200 } }).list())).toHaveLength(3);
+    expect(await collect(reader("/t", { retry: { maxAttempts: 3, baseDelayMs: 5, timeoutMs: 200 } }).list())).toHaveLength(3);
     expect(server.calls.LISTSTATUS).toBe(2);
     await server.close();
     server = await startWebHdfsServer({ entries: files("/t", 3), faults: [{ op: "LISTSTATUS", status: 0, hang: true, times: 5 }] });
-    await expect(collect(reader("/t", { retry: { retries: 1, backoffMs: 5, timeoutMs: 200 } }).list())).rejects.toThrow(
+    await expect(collect(reader("/t", { retry: { maxAttempts: 2, baseDelayMs: 5, timeoutMs: 200 } }).list())).rejects.toThrow(
       /^cannot reach adl:\/\/lake\.azuredatalakestore\.net\/t \(127\.0\.0\.1:\d+\): no answer within 0\.2 s$/,
     );
   });
