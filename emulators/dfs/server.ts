@@ -58,6 +58,8 @@ export interface DfsFaults {
   failAfterBatches?: { batches: number; action: "hang" | "reset" | "error" };
   /** "<filesystem>/<path>" entries whose ACL writes fail with 403 (recursive: reported in failedEntries). */
   failPaths?: string[];
+  /** listPaths answers a request that carries a continuation with that same continuation again (a service stuck on one page). */
+  repeatContinuation?: boolean;
 }
 
 export interface DfsServerOptions extends DfsFaults {
@@ -373,7 +375,8 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
     }
     if (!item.done) {
       const rel = splitPath(item.value.path).slice(splitPath(directory).length);
-      ctx.res.setHeader("x-ms-continuation", encodeToken({ kind: "list", base: directory, recursive, next: rel }));
+      const next = token && state.faults.repeatContinuation ? token : encodeToken({ kind: "list", base: directory, recursive, next: rel });
+      ctx.res.setHeader("x-ms-continuation", next);
     }
     sendBody(ctx.res, "application/json;charset=utf-8", JSON.stringify({ paths }));
     return 200;

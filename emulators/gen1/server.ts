@@ -51,6 +51,11 @@ export interface WebHdfsServerOptions {
   /** Order of names in a listing (default: JS string order); Gen1's own order need not match JS's. */
   compareNames?: (a: string, b: string) => number;
   faults?: Gen1Fault[];
+  /**
+   * Fault: from a folder's third page on, LISTSTATUS answers with the token
+   * of the folder's first page again (A→B→A), a paging cycle.
+   */
+  cycleTokens?: boolean;
   /** The server closes itself after this long (tests must not leave it running). */
   lifetimeMs?: number;
 }
@@ -172,9 +177,10 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     const page = names.slice(start, start + size);
     const more = start + size < names.length;
     const FileStatus = page.map((n) => status(nodes.get(join(p, n))!, n));
+    const token = opts.cycleTokens && start >= 2 * size ? names[size - 1] : page[page.length - 1];
     return opts.legacyPaging
       ? { FileStatuses: { FileStatus } }
-      : { FileStatuses: { FileStatus, continuationToken: more ? page[page.length - 1] : "" } };
+      : { FileStatuses: { FileStatus, continuationToken: more ? token : "" } };
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

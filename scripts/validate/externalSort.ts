@@ -31,14 +31,28 @@ export interface SortRecord {
 }
 
 /** Fields the comparison needs, in record order. */
-export type Fields = [type: "f" | "d", size: number, owner: string, group: string, permissions: string, acl: string | null];
+export type Fields = [
+  type: "f" | "d",
+  size: number,
+  modified: number | null,
+  owner: string,
+  group: string,
+  permissions: string,
+  acl: string | null,
+];
 
-/** Without `withAcl`, owner/group/permissions are left out so equal paths compare as equal lines. */
+/** Without `withAcl` the ACL is left out (it was not read); owner, group and bits come with every listing. */
 export function encode(e: PathEntry, withAcl: boolean): SortRecord {
   const key = JSON.stringify(e.path);
-  const fields: Fields = withAcl
-    ? [e.type === "directory" ? "d" : "f", e.size, e.owner, e.group, e.permissions, e.acl ?? null]
-    : [e.type === "directory" ? "d" : "f", e.size, "", "", "", null];
+  const fields: Fields = [
+    e.type === "directory" ? "d" : "f",
+    e.size,
+    Number.isFinite(e.modified) ? e.modified : null,
+    e.owner,
+    e.group,
+    e.permissions,
+    withAcl ? (e.acl ?? null) : null,
+  ];
   return { key, line: `${key}\t${JSON.stringify(fields)}` };
 }
 

@@ -1,0 +1,86 @@
+import { AclComparison, compareAcl } from "./acl";
+
+/**
+ * The comparison's semantics, in one place: what a joined pair of listing
+ * entries (source, target, or both for one path) counts as. The engine that
+ * lists, sorts and joins (today the external sort and merge-join) only
+ * decides which entries meet; it never decides what differs.
+ */
+
+export const DIFFERENCE_KINDS = ["missing", "extra", "type", "size", "stale", "acl"] as const;
+export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
+
+/** One side's metadata for a path, as the JSON report carries it (reconcile acts on it). */
+export interface PathMeta {
+  type: "file" | "directory";
+  size: number;
+  /** Last modified, ISO 8601 UTC; null when the listing gave no time. */
+  modified: string | null;
+  owner: string;
+  group: string;
+  permissions: string;
+  /** Comma-separated ACL entries; null when ACLs were not read. */
+  acl: string | null;
+}
+
+export interface Difference {
+  kind: DifferenceKind;
+  /** Relative to the folder section's source and target roots. */
+  path: string;
+  /** What differs, as shown in the report (a size, a type, a time, a canonical ACL). */
+  source?: string;
+  target?: string;
+  /** Everything the source listing said about the path (absent for `extra`). */
+  sourceEntry?: PathMeta;
+  /** Everything the target listing said about the path (absent for `missing`). */
+  targetEntry?: PathMeta;
+}
+
+export interface ClassifyOptions {
+  /** Undefined: owners, groups and ACLs are not compared. */
+  acls?: AclComparison;
+}
+
+export interface Classified {
+  /** Empty when the pair matches. */
+  differences: Difference[];
+  /** Both sides were files with a modified time, so staleness was checked. */
+  timesCompared: boolean;
+}
+
+/**
+ * Classifies one joined pair. Rules, in order:
+ * - only a source entry: missing; only a target entry: extra;
+ * - file on one side, directory on the other: type (nothing else is compared);
+ * - files of different sizes: size;
+ * - files of the same size whose source was modified in a later second than
+ *   the target: stale (the source changed after it was copied). Whole
+ *   seconds, because Gen2 reports Last-Modified with one-second resolution
+ *   (RFC 1123 dates), so a copy made in the same second as the source write
+ *   is not flagged;
+ * - with ACL comparison, owner/group/ACL not equal under its mode: acl
+ *   (in addition to a size or stale difference of the same path).
+ */
+export function classify(path: string, s: PathMeta | undefined, t: PathMeta | undefined, opts: ClassifyOptions): Classified {
+  if (!t) return { differences: [{ kind: "missing", path, sourceEntry: s }], timesCompared: false };
+  if (!s) return { differences: [{ kind: "extra", path, targetEntry: t }], timesCompared: false };
+  const both = { sourceEntry: s, targetEntry: t };
+  if (s.type !== t.type) return { differences: [{ kind: "type", path, source: s.type, target: t.type, ...both }], timesCompared: false };
+  const differences: Difference[] = [];
+  const files = s.type === "file";
+  const timesCompared = files && s.modified !== null && t.modified !== null;
+  if (files && s.size !== t.size) {
+    differences.push({ kind: "size", path, source: String(s.size), target: String(t.size), ...both });
+  } else if (timesCompared && wholeSeconds(s.modified!) > wholeSeconds(t.modified!)) {
+    differences.push({ kind: "stale", path, source: s.modified!, target: t.modified!, ...both });
+  }
+  if (opts.acls) {
+    const a = compareAcl(s, t, opts.acls);
+    if (!a.same) differences.push({ kind: "acl", path, source: a.source, target: a.target, ...both });
+  }
+  return { differences, timesCompared };
+}
+
+function wholeSeconds(iso: string): number {
+  return Math.floor(Date.parse(iso) / 1000);
+}

@@ -1,0 +1,83 @@
+import { PROJECT } from "../../components/config/load";
+import { deriveAccountName } from "../../components/config/naming";
+import type { StackConfig } from "../../components/config/schema";
+import { UsageError } from "../lib/cli";
+import type { Principals } from "../acl/spec";
+import { resolveSpec } from "../acl/spec";
+import { PrefixMap } from "../sources/prefix";
+import { SourceSpec } from "../sources/open";
+import { relativePath } from "../sources/types";
+import type { FolderRef } from "./report";
+
+/** One comparison `validate --stack` runs: a folder of `migration.folders`. */
+export interface FolderPair {
+  folder: FolderRef;
+  source: SourceSpec;
+  /** Set when the source is a whole-account inventory: this folder's part of it, with the Gen1 folder stripped. */
+  sourcePrefix?: PrefixMap;
+  target: SourceSpec;
+  /** Principal ids of the stack's `acls` rules on this filesystem: their entries on the target are not differences. */
+  stackPrincipals: string[];
+}
+
+export interface StackPairOptions {
+  /** Stack name (part of the derived Gen2 account name when the config has no accountName). */
+  stack: string;
+  /** A saved Gen1 inventory of the whole account (Gen1 paths, leading "/" optional); absent: list Gen1 live. */
+  sourceInventory?: Extract<SourceSpec, { kind: "inventory" }>;
+  /** ACLs are compared: the stack's `acls` rules are resolved (through `principals`) so their entries are not differences. */
+  compareAcls: boolean;
+  /** Name → object id for the stack's `acls` rules (needed when ACLs are compared and the config has `acls`). */
+  principals?: Principals;
+}
+
+/**
+ * The folder pairs of a stack: Gen1 `adl://<source.accountName>...<source>`
+ * against `abfss://<filesystem>@<gen2 account>.../<target>`, where a missing
+ * or empty `target` is the filesystem root. The Gen2 account name is the
+ * config's `accountName` or the one the stack derives (components/stack.ts).
+ */
+export function folderPairs(config: StackConfig, opts: StackPairOptions): FolderPair[] {
+  const gen2 =
+    config.accountName ??
+    deriveAccountName({ project: PROJECT, stack: opts.stack, namePrefix: config.namePrefix, environment: config.environment });
+  const byFilesystem = opts.compareAcls ? stackPrincipals(config, opts.principals) : new Map<string, string[]>();
+  return config.migration.folders.map((f): FolderPair => {
+    // `target` becomes optional ("" or absent = the filesystem root) with the patterns work; both mean the root here.
+    const target = relativePath((f.target as string | undefined) ?? "");
+    const folder: FolderRef = { source: f.source, filesystem: f.filesystem, target };
+    const targetUri = `abfss://${f.filesystem}@${gen2}.dfs.core.windows.net/${target}`;
+    const source: SourceSpec = opts.sourceInventory ?? {
+      kind: "gen1",
+      account: config.source.accountName,
+      path: f.source,
+      uri: `adl://${config.source.accountName}.azuredatalakestore.net${f.source}`,
+    };
+    return {
+      folder,
+      source,
+      ...(opts.sourceInventory ? { sourcePrefix: { from: relativePath(f.source), to: "" } } : {}),
+      target: { kind: "gen2", account: gen2, filesystem: f.filesystem, path: `/${target}`, uri: targetUri },
+      stackPrincipals: byFilesystem.get(f.filesystem) ?? [],
+    };
+  });
+}
+
+/** Filesystem → principal ids the stack's `acls` rules grant there (entries and traverse). */
+function stackPrincipals(config: StackConfig, principals: Principals | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!config.acls) return out;
+  if (!principals) {
+    throw new UsageError(
+      "--acls with --stack: the stack has adls-migration:acls, whose entries are not differences; pass --principals <file.json> (name → object id, as the stack output \"principals\") to resolve them",
+    );
+  }
+  const { rules, problems } = resolveSpec(config.acls, principals);
+  if (problems.length > 0) throw new UsageError("adls-migration:acls: cannot resolve the stack's ACL rules", problems.map((p) => `adls-migration:acls.${p}`));
+  for (const rule of rules) {
+    const ids = out.get(rule.filesystem) ?? [];
+    ids.push(...rule.entries.map((e) => e.id));
+    out.set(rule.filesystem, [...new Set(ids)]);
+  }
+  return out;
+}
