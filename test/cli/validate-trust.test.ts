@@ -6,7 +6,12 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { Gen1Reader } from "../../scripts/sources/gen1";
 import { Gen2Reader } from "../../scripts/sources/gen2";
+import { InventoryReader } from "../../scripts/sources/inventory";
+import { PrefixReader, parsePrefix } from "../../scripts/sources/prefix";
 import { PathEntry } from "../../scripts/sources/types";
+import { AclComparison } from "../../scripts/validate/acl";
+import { validate } from "../../scripts/validate/compare";
+import { totalDifferences } from "../../scripts/validate/report";
 import { folderPairs } from "../../scripts/validate/stack";
 import { parseStackConfig } from "../../components/config/load";
 import { readStackConfig } from "../../scripts/lib/stackFile";
@@ -80,9 +85,10 @@ describe("validate cannot report a false 'no differences'", () => {
       { path: "older.csv", size: 5, modified: t0 },
       { path: "untimed.csv", size: 5, modified: t0 },
     ]);
-    const r = await runScriptAsync("validate", ["--source", source, "--target", target, "--json"]);
-    expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout);
+    const out = path.join(dir, "stale-report");
+    const md = await runScriptAsync("validate", ["--source", source, "--target", target, "--out", out]);
+    expect(md.code).toBe(1);
+    const report = JSON.parse(readFileSync(`${out}.json`, "utf8"));
     expect(report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 1, acl: 0 });
     expect(report.folders[0].differences).toEqual([
       {
@@ -95,7 +101,6 @@ describe("validate cannot report a false 'no differences'", () => {
       },
     ]);
     expect(report.folders[0].compared.times).toEqual({ compared: 3, unavailable: 1 });
-    const md = await runScriptAsync("validate", ["--source", source, "--target", target]);
     expect(md.stdout).toContain("- Compared: paths, types, file sizes, modification times of 3 file pairs (stale copies)\n");
     expect(md.stdout).toContain(
       "- Not compared: file contents (no checksums are read); modification times of 1 file pairs (a side gave no time), so stale copies there are not found; owner, group and ACLs (pass --acls)\n",
@@ -266,9 +271,11 @@ describe("validate path prefixes", () => {
   });
 
   it("strips or maps a prefix, and says when nothing is under it", async () => {
-    expect((await runScriptAsync("validate", ["--source", absolute(), "--target", relative(), "--source-prefix", "/raw/sales"])).code).toBe(0);
-    const mapped = await runScriptAsync("validate", ["--source", relative(), "--target", absolute(), "--source-prefix", "=raw/sales"]);
-    expect(mapped.code).toBe(0);
+    const inv = (f: string) => new InventoryReader(f, "jsonl");
+    const stripped = await validate(new PrefixReader(inv(absolute()), parsePrefix("/raw/sales"), "--source-prefix /raw/sales"), inv(relative()));
+    expect([stripped.matched, totalDifferences(stripped)]).toEqual([3, 0]);
+    const mapped = await validate(new PrefixReader(inv(relative()), parsePrefix("=raw/sales"), "--source-prefix =raw/sales"), inv(absolute()));
+    expect([mapped.matched, totalDifferences(mapped)]).toEqual([3, 0]);
     const wrong = await runScriptAsync("validate", ["--source", absolute(), "--target", relative(), "--source-prefix", "/raw/finance", "--json"]);
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.stdout).folders[0].hints).toEqual([
@@ -284,27 +291,24 @@ describe("validate ACL modes", () => {
   const target = (acl: string) => jsonl([{ path: "d", ...base, acl }]);
   const withStackEntry = "user::rwx,user:alice:r-x,group::r-x,group:" + STACK_GROUP + ":rwx,mask::rwx,other::---";
 
+  const compare = async (acl: string, acls: AclComparison) =>
+    (await validate(new InventoryReader(source(), "jsonl"), new InventoryReader(target(acl), "jsonl"), { acls })).counts.acl;
+
   it("exact reports an entry the stack added; source-subset and --ignore-principal do not", async () => {
-    const exact = await runScriptAsync("validate", ["--source", source(), "--target", target(withStackEntry), "--acls", "--json"]);
-    expect(exact.code).toBe(1);
-    expect(JSON.parse(exact.stdout).counts.acl).toBe(1);
+    expect(await compare(withStackEntry, { mode: "exact" })).toBe(1);
+    expect(await compare(withStackEntry, { mode: "exact", ignorePrincipals: new Set([STACK_GROUP]) })).toBe(0);
+    expect(await compare(withStackEntry, { mode: "source-subset" })).toBe(0);
     const subset = await runScriptAsync("validate", ["--source", source(), "--target", target(withStackEntry), "--acls", "--acl-mode", "source-subset"]);
     expect(subset.code).toBe(0);
     expect(subset.stdout).toContain("owner, group and ACLs (source entries present on the target)");
-    const ignored = await runScriptAsync("validate", ["--source", source(), "--target", target(withStackEntry), "--acls", "--ignore-principal", STACK_GROUP]);
-    expect(ignored.code).toBe(0);
   });
 
-  it("source-subset still reports a source entry missing, changed, or narrowed by the target's mask", async () => {
-    const cases = [
-      "user::rwx,group::r-x,other::---", // alice gone
-      "user::rwx,user:alice:r--,group::r-x,mask::r-x,other::---", // alice changed
-      "user::rwx,user:alice:r-x,group::r-x,mask::r--,other::---", // mask takes alice's x
-    ];
-    for (const acl of cases) {
-      const r = await runScriptAsync("validate", ["--source", source(), "--target", target(acl), "--acls", "--acl-mode", "source-subset", "--json"]);
-      expect([acl, r.code, JSON.parse(r.stdout).counts.acl]).toEqual([acl, 1, 1]);
-    }
+  it.each([
+    ["a source entry is gone", "user::rwx,group::r-x,other::---"],
+    ["a source entry changed", "user::rwx,user:alice:r--,group::r-x,mask::r-x,other::---"],
+    ["the target's mask takes a source entry's x", "user::rwx,user:alice:r-x,group::r-x,mask::r--,other::---"],
+  ])("source-subset still reports an ACL difference when %s", async (_, acl) => {
+    expect(await compare(acl, { mode: "source-subset" })).toBe(1);
   });
 
   it("--stack --acls: entries of the stack's own acls rules on the target are not differences", async () => {
