@@ -16,9 +16,10 @@ export interface PathMeta {
   size: number;
   /** Last modified, ISO 8601 UTC; null when the listing gave no time. */
   modified: string | null;
-  owner: string;
-  group: string;
-  permissions: string;
+  /** Owner, owning group and permission bits as the listing gave them; null without --acls (not compared, not kept). */
+  owner: string | null;
+  group: string | null;
+  permissions: string | null;
   /** Comma-separated ACL entries; null when ACLs were not read. */
   acl: string | null;
 }
@@ -75,7 +76,8 @@ export function classify(path: string, s: PathMeta | undefined, t: PathMeta | un
     differences.push({ kind: "stale", path, source: s.modified!, target: t.modified!, ...both });
   }
   if (opts.acls) {
-    const a = compareAcl(s, t, opts.acls);
+    const side = (m: PathMeta) => ({ owner: m.owner ?? "", group: m.group ?? "", permissions: m.permissions ?? "", acl: m.acl });
+    const a = compareAcl(side(s), side(t), opts.acls);
     if (!a.same) differences.push({ kind: "acl", path, source: a.source, target: a.target, ...both });
   }
   return { differences, timesCompared };

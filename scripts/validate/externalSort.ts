@@ -35,29 +35,30 @@ export type Fields = [
   type: "f" | "d",
   size: number,
   modified: number | null,
-  owner: string,
-  group: string,
-  permissions: string,
+  owner: string | null,
+  group: string | null,
+  permissions: string | null,
   acl: string | null,
 ];
 
-/** Without `withAcl` the ACL is left out (it was not read); owner, group and bits come with every listing. */
+/**
+ * Without `withAcl` owner, group, bits and ACL are left out of the record
+ * (decoded as null): they are not compared, and every byte of a record is
+ * held in memory run-size times per side.
+ */
 export function encode(e: PathEntry, withAcl: boolean): SortRecord {
   const key = JSON.stringify(e.path);
-  const fields: Fields = [
-    e.type === "directory" ? "d" : "f",
-    e.size,
-    Number.isFinite(e.modified) ? e.modified : null,
-    e.owner,
-    e.group,
-    e.permissions,
-    withAcl ? (e.acl ?? null) : null,
-  ];
+  const type = e.type === "directory" ? "d" : "f";
+  const modified = Number.isFinite(e.modified) ? e.modified : null;
+  const fields = withAcl ? [type, e.size, modified, e.owner, e.group, e.permissions, e.acl ?? null] : [type, e.size, modified];
   return { key, line: `${key}\t${JSON.stringify(fields)}` };
 }
 
 export function decode(rec: SortRecord): { path: string; fields: Fields } {
-  return { path: JSON.parse(rec.key) as string, fields: JSON.parse(rec.line.slice(rec.key.length + 1)) as Fields };
+  const f = JSON.parse(rec.line.slice(rec.key.length + 1)) as unknown[];
+  // Records without ACL fields end after the modified time.
+  while (f.length < 7) f.push(null);
+  return { path: JSON.parse(rec.key) as string, fields: f as Fields };
 }
 
 const byKey = (a: SortRecord, b: SortRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
