@@ -24,6 +24,11 @@ export interface PathMeta {
   acl: string | null;
 }
 
+/** A side's entry as the engine hands it to `classify`: PathMeta with the time in epoch ms (no string built per pair). */
+export interface Listed extends Omit<PathMeta, "modified"> {
+  modified: number | null;
+}
+
 export interface Difference {
   kind: DifferenceKind;
   /** Relative to the folder section's source and target roots. */
@@ -62,27 +67,39 @@ export interface Classified {
  * - with ACL comparison, owner/group/ACL not equal under its mode: acl
  *   (in addition to a size or stale difference of the same path).
  */
-export function classify(path: string, s: PathMeta | undefined, t: PathMeta | undefined, opts: ClassifyOptions): Classified {
-  if (!t) return { differences: [{ kind: "missing", path, sourceEntry: s }], timesCompared: false };
-  if (!s) return { differences: [{ kind: "extra", path, targetEntry: t }], timesCompared: false };
-  const both = { sourceEntry: s, targetEntry: t };
-  if (s.type !== t.type) return { differences: [{ kind: "type", path, source: s.type, target: t.type, ...both }], timesCompared: false };
+export function classify(path: string, s: Listed | undefined, t: Listed | undefined, opts: ClassifyOptions): Classified {
+  if (!t) return { differences: [{ kind: "missing", path, sourceEntry: meta(s!) }], timesCompared: false };
+  if (!s) return { differences: [{ kind: "extra", path, targetEntry: meta(t) }], timesCompared: false };
   const differences: Difference[] = [];
+  const add = (kind: DifferenceKind, source: string, target: string): void => {
+    differences.push({ kind, path, source, target, sourceEntry: meta(s), targetEntry: meta(t) });
+  };
+  if (s.type !== t.type) {
+    add("type", s.type, t.type);
+    return { differences, timesCompared: false };
+  }
   const files = s.type === "file";
   const timesCompared = files && s.modified !== null && t.modified !== null;
-  if (files && s.size !== t.size) {
-    differences.push({ kind: "size", path, source: String(s.size), target: String(t.size), ...both });
-  } else if (timesCompared && wholeSeconds(s.modified!) > wholeSeconds(t.modified!)) {
-    differences.push({ kind: "stale", path, source: s.modified!, target: t.modified!, ...both });
-  }
+  if (files && s.size !== t.size) add("size", String(s.size), String(t.size));
+  else if (files && isStale(s.modified, t.modified)) add("stale", iso(s.modified), iso(t.modified));
   if (opts.acls) {
-    const side = (m: PathMeta) => ({ owner: m.owner ?? "", group: m.group ?? "", permissions: m.permissions ?? "", acl: m.acl });
+    const side = (m: Listed) => ({ owner: m.owner ?? "", group: m.group ?? "", permissions: m.permissions ?? "", acl: m.acl });
     const a = compareAcl(side(s), side(t), opts.acls);
-    if (!a.same) differences.push({ kind: "acl", path, source: a.source, target: a.target, ...both });
+    if (!a.same) add("acl", a.source, a.target);
   }
   return { differences, timesCompared };
 }
 
-function wholeSeconds(iso: string): number {
-  return Math.floor(Date.parse(iso) / 1000);
+/** Same-size files: the source was modified in a later whole second than the target (rule above); false without both times. */
+export function isStale(sourceMs: number | null, targetMs: number | null): boolean {
+  return sourceMs !== null && targetMs !== null && Math.floor(sourceMs / 1000) > Math.floor(targetMs / 1000);
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? "" : new Date(ms).toISOString();
+}
+
+/** The report's form of an entry, built only for differences. */
+function meta(l: Listed): PathMeta {
+  return { ...l, modified: l.modified === null ? null : iso(l.modified) };
 }

@@ -1,7 +1,7 @@
 import { SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
-import { DIFFERENCE_KINDS, Difference, DifferenceKind, PathMeta, classify } from "./classify";
-import { Fields, SortRecord, SortedListing, decode, externalSort } from "./externalSort";
+import { DIFFERENCE_KINDS, Difference, DifferenceKind, Listed, classify, isStale } from "./classify";
+import { Fields, SortRecord, SortedListing, decode, externalSort, sameButTime } from "./externalSort";
 import { prefixHints } from "./hints";
 import { createScratch, removeScratch } from "./scratch";
 
@@ -90,15 +90,17 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     const maxListed = opts.maxListed ?? 1000;
     await mergeJoin(src.batches(), tgt.batches(), (a, b) => {
       opts.onCompared?.();
-      // Identical records are identical metadata: no need to decode them.
-      if (a && b && a.line === b.line) {
-        countIdentical(result, a);
+      // Records equal but for the time, and not stale, are what classify calls a match: no need to decode them.
+      // (Not with a principal map: equal raw ids can differ once the source's are mapped.)
+      const same = a && b && !opts.acls?.principalMap ? sameButTime(a, b) : undefined;
+      if (same && !(same.file && isStale(same.source, same.target))) {
+        if (same.file) result.compared.times[same.source !== null && same.target !== null ? "compared" : "unavailable"]++;
         result.matched++;
         return;
       }
       const s = a ? decode(a) : undefined;
       const t = b ? decode(b) : undefined;
-      const c = classify((s ?? t)!.path, s && toMeta(s.fields), t && toMeta(t.fields), { acls: opts.acls });
+      const c = classify((s ?? t)!.path, s && toListed(s.fields), t && toListed(t.fields), { acls: opts.acls });
       if (s && t && s.fields[0] === "f" && t.fields[0] === "f") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
       if (c.differences.length === 0) result.matched++;
       for (const d of c.differences) if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
@@ -117,17 +119,6 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
 const REQUIRED = ["type", "size"] as const;
 const REQUIRED_WITH_ACLS = [...REQUIRED, "owner", "group", "permissions", "acl"] as const;
 
-/**
- * Counts an identical pair's times without decoding it: a file pair compared
- * its times when it had one. The record text is `["f",<size>,<modified|null>,...`.
- */
-function countIdentical(result: ValidateResult, rec: SortRecord): void {
-  const fields = rec.line.slice(rec.key.length + 1);
-  if (fields[2] !== "f") return;
-  const timed = !fields.startsWith("null", fields.indexOf(",", 5) + 1);
-  result.compared.times[timed ? "compared" : "unavailable"]++;
-}
-
 function emptySides(source: SourceReader, sourcePaths: number, target: SourceReader, targetPaths: number, allowEmpty: boolean): string[] {
   if (allowEmpty) return [];
   const sides: [string, SourceReader, number][] = [["source", source, sourcePaths], ["target", target, targetPaths]];
@@ -136,17 +127,10 @@ function emptySides(source: SourceReader, sourcePaths: number, target: SourceRea
     .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
 }
 
-function toMeta(f: Fields): PathMeta {
-  return {
-    type: f[0] === "d" ? "directory" : "file",
-    size: f[1],
-    modified: f[2] === null ? null : new Date(f[2]).toISOString(),
-    owner: f[3],
-    group: f[4],
-    permissions: f[5],
-    acl: f[6],
-  };
+function toListed(f: Fields): Listed {
+  return { type: f[0] === "d" ? "directory" : "file", size: f[1], modified: f[2], owner: f[3], group: f[4], permissions: f[5], acl: f[6] };
 }
+
 
 /** Calls `visit(a, b)` once per key: both present, or only one side. Inputs must be sorted by key. */
 async function mergeJoin(

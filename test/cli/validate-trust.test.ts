@@ -303,6 +303,15 @@ describe("validate ACL modes", () => {
     expect(subset.stdout).toContain("owner, group and ACLs (source entries present on the target)");
   });
 
+  it("with a principal map, a target that kept the source's unmapped ids is an ACL difference even though both records are equal", async () => {
+    const same = jsonl([{ path: "d", ...base, owner: "gen1-oid", acl: "user::rwx,user:alice:r-x,group::r-x,mask::r-x,other::---" }]);
+    const r = await validate(new InventoryReader(same, "jsonl"), new InventoryReader(same, "jsonl"), {
+      acls: { mode: "exact", principalMap: new Map([["gen1-oid", "gen2-oid"], ["alice", "alice-gen2"]]) },
+    });
+    expect(r.counts.acl).toBe(1);
+    expect(r.differences[0].source).toBe("owner=gen2-oid group=g acl=group::r-x,mask::r-x,other::---,user::rwx,user:alice-gen2:r-x");
+  });
+
   it.each([
     ["a source entry is gone", "user::rwx,group::r-x,other::---"],
     ["a source entry changed", "user::rwx,user:alice:r--,group::r-x,mask::r-x,other::---"],
