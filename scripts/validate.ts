@@ -41,7 +41,7 @@ const program = new Command("validate")
 async function main(): Promise<number> {
   program.parse(process.argv);
   const o = program.opts<ValidateFlags & { out?: string; json: boolean }>();
-  const settings = settingsFrom(o, projectDir);
+  const settings = await settingsFrom(o, projectDir);
   exitOnSignals((s) => process.stderr.write(s), "validate");
 
   const progress = startProgress();

@@ -1,16 +1,11 @@
-import * as path from "path";
 import { z } from "zod";
-import { parseStackConfig } from "../../components/config/load";
 import { UsageError } from "../lib/cli";
 import { readDataFile } from "../lib/dataFile";
-import { readStackConfig } from "../lib/stackFile";
-import { Principals, loadPrincipalsFile } from "../acl/spec";
 import { OpenOptions, SourceSpec, openSource, parseSource } from "../sources/open";
 import { PrefixReader, parsePrefix } from "../sources/prefix";
 import { SourceReader } from "../sources/types";
 import { ACL_MODES, AclComparison, AclMode, PrincipalMap } from "./acl";
 import type { FolderRef } from "./report";
-import { folderPairs } from "./stack";
 
 /** validate's flags as commander hands them over (strings as typed; checked here). */
 export interface ValidateFlags {
@@ -54,7 +49,7 @@ export interface Settings {
 const principalMapSchema = z.record(z.string().min(1), z.string().min(1));
 
 /** Checks every flag, collecting all problems into one UsageError (exit 2) before anything is listed. */
-export function settingsFrom(f: ValidateFlags, projectDir: string): Settings {
+export async function settingsFrom(f: ValidateFlags, projectDir: string): Promise<Settings> {
   const problems: string[] = [];
   const guard = <T>(fn: () => T): T | undefined => {
     try {
@@ -77,8 +72,10 @@ export function settingsFrom(f: ValidateFlags, projectDir: string): Settings {
   const open = { source: { retries, accountUrl: f.sourceAccountUrl }, target: { retries, accountUrl: f.accountUrl } };
 
   const stackMode = f.stack !== undefined || f.configFile !== undefined;
-  const pairs = stackMode
-    ? guard(() => stackPairs(f, projectDir, open, acls))
+  // Loaded only for --stack: the config model pulls in @pulumi/pulumi, over 100 MB of RSS under a heap capped for the sort.
+  const stack = stackMode ? await import("./stack") : undefined;
+  const pairs = stack
+    ? guard(() => stack.stackPairs(f, projectDir, open, acls))
     : guard(() => singlePair(f, open, acls(ignored), problems));
   if (problems.length > 0 || !pairs) throw new UsageError("validate: bad arguments", problems);
   return { pairs, maxListed, runSize, allowEmpty: f.allowEmpty ?? false, tmpDir: f.tmpDir };
@@ -107,37 +104,6 @@ function singlePair(f: ValidateFlags, open: Record<"source" | "target", OpenOpti
       acls,
     },
   ];
-}
-
-function stackPairs(
-  f: ValidateFlags,
-  projectDir: string,
-  open: Record<"source" | "target", OpenOptions>,
-  acls: (extra: string[]) => AclComparison | undefined,
-): Pair[] {
-  const conflicts = (["target", "sourcePrefix", "targetPrefix"] as const).filter((k) => f[k] !== undefined);
-  if (conflicts.length > 0) {
-    const flags = conflicts.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    throw new UsageError(`${flags.join(", ")}: not with --stack/--config-file; each folder's source and target come from migration.folders`);
-  }
-  const values = readStackConfig({ stack: f.stack, configFile: f.configFile, projectDir: path.resolve(projectDir) });
-  const config = parseStackConfig(values.values);
-  let sourceInventory;
-  if (f.source !== undefined) {
-    const spec = parseSource("--source", f.source);
-    if (spec.kind !== "inventory") throw new UsageError(`--source ${f.source}: with --stack only a saved Gen1 inventory file (each folder is listed from the stack's Gen1 account otherwise)`);
-    sourceInventory = spec;
-  }
-  const principals: Principals | undefined = f.principals !== undefined ? loadPrincipalsFile(f.principals) : undefined;
-  return folderPairs(config, { stack: values.stack, sourceInventory, principals, compareAcls: f.acls ?? false }).map((p) => {
-    const source = openSource(p.source, open.source);
-    return {
-      folder: p.folder,
-      source: p.sourcePrefix ? new PrefixReader(source, p.sourcePrefix, `migration.folders source ${p.folder.source}`) : source,
-      target: openSource(p.target, open.target),
-      acls: acls(p.stackPrincipals),
-    };
-  });
 }
 
 function readPrincipalMap(file: string): PrincipalMap {

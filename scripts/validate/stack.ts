@@ -1,13 +1,16 @@
-import { PROJECT } from "../../components/config/load";
+import * as path from "path";
+import { PROJECT, parseStackConfig } from "../../components/config/load";
 import { deriveAccountName } from "../../components/config/naming";
 import type { StackConfig } from "../../components/config/schema";
 import { UsageError } from "../lib/cli";
-import type { Principals } from "../acl/spec";
-import { resolveSpec } from "../acl/spec";
-import { PrefixMap } from "../sources/prefix";
-import { SourceSpec } from "../sources/open";
+import { readStackConfig } from "../lib/stackFile";
+import { Principals, loadPrincipalsFile, resolveSpec } from "../acl/spec";
+import { OpenOptions, SourceSpec, openSource, parseSource } from "../sources/open";
+import { PrefixMap, PrefixReader } from "../sources/prefix";
 import { relativePath } from "../sources/types";
+import type { AclComparison } from "./acl";
 import type { FolderRef } from "./report";
+import type { Pair, ValidateFlags } from "./settings";
 
 /** One comparison `validate --stack` runs: a folder of `migration.folders`. */
 export interface FolderPair {
@@ -80,4 +83,36 @@ function stackPrincipals(config: StackConfig, principals: Principals | undefined
     out.set(rule.filesystem, [...new Set(ids)]);
   }
   return out;
+}
+
+/** The pairs of `--stack` / `--config-file`: reads and validates the stack config (ConfigError: exit 2 naming the key). */
+export function stackPairs(
+  f: ValidateFlags,
+  projectDir: string,
+  open: Record<"source" | "target", OpenOptions>,
+  acls: (extra: string[]) => AclComparison | undefined,
+): Pair[] {
+  const conflicts = (["target", "sourcePrefix", "targetPrefix"] as const).filter((k) => f[k] !== undefined);
+  if (conflicts.length > 0) {
+    const flags = conflicts.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UsageError(`${flags.join(", ")}: not with --stack/--config-file; each folder's source and target come from migration.folders`);
+  }
+  const values = readStackConfig({ stack: f.stack, configFile: f.configFile, projectDir: path.resolve(projectDir) });
+  const config = parseStackConfig(values.values);
+  let sourceInventory;
+  if (f.source !== undefined) {
+    const spec = parseSource("--source", f.source);
+    if (spec.kind !== "inventory") throw new UsageError(`--source ${f.source}: with --stack only a saved Gen1 inventory file (each folder is listed from the stack's Gen1 account otherwise)`);
+    sourceInventory = spec;
+  }
+  const principals: Principals | undefined = f.principals !== undefined ? loadPrincipalsFile(f.principals) : undefined;
+  return folderPairs(config, { stack: values.stack, sourceInventory, principals, compareAcls: f.acls ?? false }).map((p) => {
+    const source = openSource(p.source, open.source);
+    return {
+      folder: p.folder,
+      source: p.sourcePrefix ? new PrefixReader(source, p.sourcePrefix, `migration.folders source ${p.folder.source}`) : source,
+      target: openSource(p.target, open.target),
+      acls: acls(p.stackPrincipals),
+    };
+  });
 }
