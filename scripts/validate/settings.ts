@@ -82,6 +82,7 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string): Promis
 }
 
 function singlePair(f: ValidateFlags, open: Record<"source" | "target", OpenOptions>, acls: AclComparison | undefined, problems: string[]): Pair[] {
+  if (f.principals !== undefined) problems.push(`--principals ${f.principals}: only with --stack/--config-file (it resolves the stack's acls rules); give object ids with --ignore-principal`);
   const specs: SourceSpec[] = [];
   for (const side of ["source", "target"] as const) {
     if (f[side] === undefined) problems.push(`--${side} is required (or --stack <name> to compare every folder of a stack)`);

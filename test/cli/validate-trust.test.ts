@@ -247,10 +247,13 @@ describe("validate --stack / --config-file: every folder of migration.folders in
     expect(pairs[0].source).toMatchObject({ kind: "gen1", account: "contosogen1", path: "/raw/sales" });
   });
 
-  it("rejects --target and the prefix flags with --stack (exit 2)", async () => {
+  it("rejects --target and the prefix flags with --stack, and --principals without it (exit 2)", async () => {
     const r = await runScriptAsync("validate", ["--stack", "dev", "--target", "x.csv", "--source-prefix", "/raw"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--target, --source-prefix: not with --stack/--config-file");
+    const single = await runScriptAsync("validate", ["--source", "a.csv", "--target", "b.csv", "--principals", "p.json"]);
+    expect(single.code).toBe(2);
+    expect(single.stderr).toContain("--principals p.json: only with --stack/--config-file");
   });
 });
 
