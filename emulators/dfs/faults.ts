@@ -37,6 +37,8 @@ export interface DfsFaults {
   failAfterBatches?: { batches: number; action: "hang" | "reset" | "error" };
   /** "<filesystem>/<path>" entries whose ACL writes fail with 403 (recursive: reported in failedEntries). */
   failPaths?: string[];
+  /** listPaths answers a request that carries a continuation with that same continuation again (a service stuck on one page). */
+  repeatContinuation?: boolean;
   /**
    * Capacity model of an account at its limit: a token bucket refilled at
    * this many paths per second (burst: one second's worth) over the paths

@@ -47,7 +47,7 @@ function accountOp(state: DfsState, ctx: RequestContext): number {
 function filesystemOp(state: DfsState, ctx: RequestContext, name: string): number {
   const { method } = ctx;
   if (method === "PUT") return createFilesystem(state, ctx, name);
-  if (method === "GET" && ctx.query.get("resource") === "filesystem") return listPaths(ctx, state.fsOrThrow(name, false));
+  if (method === "GET" && ctx.query.get("resource") === "filesystem") return listPaths(ctx, state.fsOrThrow(name, false), state.faults.repeatContinuation === true);
   if (method === "GET" || method === "HEAD") return getFilesystemProperties(state, ctx, name);
   if (method === "DELETE") return deleteFilesystem(state, ctx, name);
   throw new HttpError(400, "UnsupportedOperation", `${method} on a filesystem is not supported by the test server`);

@@ -19,6 +19,8 @@ export interface Gen1Context {
   token: string;
   maxListSize: number;
   legacyPaging: boolean;
+  /** Fault: from a folder's third page on, LISTSTATUS answers with the token of its first page again (A→B→A), a paging cycle. */
+  cycleTokens: boolean;
   faults: Gen1Fault[];
   calls: Record<string, number>;
 }
@@ -69,7 +71,8 @@ function listStatus(c: Gen1Context, p: string, node: Gen1Node, q: URLSearchParam
   const page = names.slice(start, start + size);
   const more = start + size < names.length;
   const FileStatus = page.map((n) => fileStatus(c.tree.get(join(p, n))!, n));
-  return c.legacyPaging ? { FileStatuses: { FileStatus } } : { FileStatuses: { FileStatus, continuationToken: more ? page[page.length - 1] : "" } };
+  const token = c.cycleTokens && start >= 2 * size ? names[size - 1] : page[page.length - 1];
+  return c.legacyPaging ? { FileStatuses: { FileStatus } } : { FileStatuses: { FileStatus, continuationToken: more ? token : "" } };
 }
 
 function fileStatus(node: Gen1Node, suffix: string): Record<string, unknown> {

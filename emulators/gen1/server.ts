@@ -33,6 +33,11 @@ export interface WebHdfsServerOptions {
   /** Order of names in a listing (default: JS string order); Gen1's own order need not match JS's. */
   compareNames?: (a: string, b: string) => number;
   faults?: Gen1Fault[];
+  /**
+   * Fault: from a folder's third page on, LISTSTATUS answers with the token
+   * of the folder's first page again (A→B→A), a paging cycle.
+   */
+  cycleTokens?: boolean;
   /** The server closes itself after this long (default 120 s; tests must not leave it running). */
   lifetimeMs?: number;
 }
@@ -60,6 +65,7 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     token: opts.token ?? "gen1-test-token",
     maxListSize: opts.maxListSize ?? 4000,
     legacyPaging: opts.legacyPaging ?? false,
+    cycleTokens: opts.cycleTokens ?? false,
     faults: (opts.faults ?? []).map((f) => ({ ...f })),
     calls: {} as Record<string, number>,
   };

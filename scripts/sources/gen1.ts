@@ -76,7 +76,10 @@ export class Gen1Reader implements SourceReader {
   private async *pages(dir: string): AsyncIterable<FileStatus[]> {
     const listSize = this.opts.listSize ?? 4000;
     let after: string | undefined;
-    // Bounded: each page must advance listAfter, and a folder holds finitely many names.
+    // Bounded: every page must bring a token not seen before in this folder's
+    // listing (a cycle A→B→A would otherwise list forever), and a folder
+    // holds finitely many names. One token per page is kept: folder size / listSize.
+    const seen = new Set<string>();
     for (;;) {
       const body = (await this.call(dir, "LISTSTATUS", { listSize: String(listSize), ...(after ? { listAfter: after } : {}) })) as {
         FileStatuses?: { FileStatus?: FileStatus[]; continuationToken?: string };
@@ -91,7 +94,10 @@ export class Gen1Reader implements SourceReader {
       const next = typeof token === "string" ? token : (page[page.length - 1]?.pathSuffix ?? "");
       if (!next) return;
       // Equality, not ordering: the service's name order need not match JS string order.
-      if (next === after) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} paging did not advance past "${after}"`);
+      if (seen.has(next)) {
+        throw new SourceError(`${this.describe}: LISTSTATUS ${dir}: the service returned a token it returned before ("${next}"); stopped instead of listing forever`);
+      }
+      seen.add(next);
       after = next;
     }
   }

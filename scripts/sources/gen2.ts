@@ -51,8 +51,17 @@ export class Gen2Reader implements SourceReader {
     const pages = this.fs
       .listPaths({ recursive: true, ...(root ? { path: root } : {}) })
       .byPage({ maxPageSize: this.opts.pageSize ?? GEN2_PAGE_SIZE });
+    // Bounded: the SDK follows each continuation it gets, so a service that
+    // hands out a token again would be listed forever; one token per page of 5000 is kept.
+    const seen = new Set<string>();
     try {
       for await (const page of prefetched(pages)) {
+        if (page.continuation) {
+          if (seen.has(page.continuation)) {
+            throw new SourceError(`${this.describe}: listPaths: the service returned a token it returned before; stopped instead of listing forever`);
+          }
+          seen.add(page.continuation);
+        }
         const entries: PathEntry[] = (page.pathItems ?? []).map((p) => ({
           path: (p.name ?? "").startsWith(prefix) ? (p.name ?? "").slice(prefix.length) : (p.name ?? ""),
           type: p.isDirectory ? "directory" : "file",

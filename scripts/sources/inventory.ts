@@ -1,6 +1,6 @@
 import { createReadStream } from "fs";
 import { parse } from "csv-parse";
-import { PathEntry, SourceError, SourceReader } from "./types";
+import { InputError, ListOptions, ListedField, PathEntry, SourceError, SourceReader } from "./types";
 
 /**
  * A saved listing for sources that can no longer be reached: CSV with a
@@ -8,6 +8,11 @@ import { PathEntry, SourceError, SourceReader } from "./types";
  * case-insensitively, so our own field names and the columns of an Azure
  * blob inventory report (Name, Content-Length, Last-Modified, hdi_isfolder,
  * Owner, Group, Permissions, Acl) both work.
+ *
+ * Fields the caller requires (`ListOptions.require`) must have a column: in a
+ * CSV header, or as a key of every JSON line (directories need no size; a
+ * line without "acl" has no entries beyond its permission bits). A missing
+ * one is an InputError naming the column, never a silent default.
  */
 export class InventoryReader implements SourceReader {
   readonly describe: string;
@@ -19,7 +24,8 @@ export class InventoryReader implements SourceReader {
     this.describe = file;
   }
 
-  async *list(): AsyncIterable<PathEntry> {
+  async *list(listOpts: ListOptions = {}): AsyncIterable<PathEntry> {
+    const required = listOpts.require ?? [];
     const stream = createReadStream(this.file);
     const opened = new Promise<void>((resolve, reject) => {
       stream.once("open", () => resolve());
@@ -29,11 +35,17 @@ export class InventoryReader implements SourceReader {
     let line = 1;
     try {
       if (this.format === "csv") {
-        const parser = stream.pipe(parse({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }));
+        let header: string[] = [];
+        const columns = (names: string[]): string[] => (header = names);
+        const parser = stream.pipe(parse({ columns, skip_empty_lines: true, bom: true, relax_column_count: true }));
+        let checked = false;
         for await (const row of parser as AsyncIterable<Record<string, string>>) {
+          if (!checked) this.checkColumns(header, required, `${this.file} (CSV header)`);
+          checked = true;
           line++;
           yield this.toEntry(row, line);
         }
+        if (!checked && header.length > 0) this.checkColumns(header, required, `${this.file} (CSV header)`);
       } else {
         // Splitting chunks by hand is several times faster than readline for millions of short lines.
         let rest = "";
@@ -42,11 +54,11 @@ export class InventoryReader implements SourceReader {
           const lines = (rest + chunk).split("\n");
           rest = lines.pop() ?? "";
           for (const text of lines) {
-            if (text.trim().length > 0) yield this.toEntry(this.parseJson(text, line), line);
+            if (text.trim().length > 0) yield this.jsonEntry(text, line, required);
             line++;
           }
         }
-        if (rest.trim().length > 0) yield this.toEntry(this.parseJson(rest, line), line);
+        if (rest.trim().length > 0) yield this.jsonEntry(rest, line, required);
       }
     } catch (err) {
       if (err instanceof SourceError) throw err;
@@ -54,6 +66,28 @@ export class InventoryReader implements SourceReader {
     } finally {
       stream.destroy();
     }
+  }
+
+  /** Throws an InputError naming the first required field no column provides. */
+  private checkColumns(keys: string[], required: readonly ListedField[], where: string, isDirectory = false): void {
+    const have = new Set(keys.map((k) => k.toLowerCase()));
+    for (const field of required) {
+      if (field === "size" && isDirectory) continue;
+      if (!COLUMNS[field].some((c) => have.has(c))) {
+        throw new InputError(
+          `${where}: no "${field}" column (one of ${COLUMNS[field].join(", ")}), needed to compare ${NEEDED_FOR[field]}; add the column, or leave out the flag that compares it`,
+        );
+      }
+    }
+  }
+
+  private jsonEntry(text: string, line: number, required: readonly ListedField[]): PathEntry {
+    const raw = this.parseJson(text, line);
+    // A JSON line leaves out what is empty, so a record without "acl" has no entries beyond its permission bits (as an empty CSV cell).
+    // Exact-case keys first: millions of lines, and our own files always match so.
+    const unseen = required.filter((f) => f !== "acl" && !COLUMNS[f].some((c) => c in raw));
+    if (unseen.length > 0) this.checkColumns(Object.keys(raw), unseen, `${this.file}:${line}`, raw.type === "directory" || isDirectory(raw.hdi_isfolder));
+    return this.toEntry(raw, line);
   }
 
   private parseJson(text: string, line: number): Record<string, unknown> {
@@ -85,25 +119,47 @@ export class InventoryReader implements SourceReader {
     }
     const row = new Map(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
     const pick = (...names: string[]): unknown => names.map((n) => row.get(n)).find((v) => v !== undefined && v !== "");
-    const path = pick("path", "name");
+    const path = pick(...COLUMNS.path);
     if (typeof path !== "string" || path.length === 0) {
       throw new SourceError(`${this.file}:${line}: no path (expected a "path" or "Name" column)`);
     }
-    const size = Number(pick("size", "length", "content-length", "contentlength") ?? 0);
-    if (!Number.isFinite(size) || size < 0) throw new SourceError(`${this.file}:${line}: size ${JSON.stringify(pick("size", "length", "content-length"))} is not a byte count`);
-    const acl = pick("acl");
+    const size = Number(pick(...COLUMNS.size) ?? 0);
+    if (!Number.isFinite(size) || size < 0) throw new SourceError(`${this.file}:${line}: size ${JSON.stringify(pick(...COLUMNS.size))} is not a byte count`);
+    const acl = pick(...COLUMNS.acl);
     return {
       path: trimSlashes(path),
-      type: isDirectory(pick("type", "hdi_isfolder", "isdirectory", "resourcetype")) ? "directory" : "file",
+      type: isDirectory(pick(...COLUMNS.type)) ? "directory" : "file",
       size,
-      modified: toEpoch(pick("modified", "last-modified", "lastmodified", "modificationtime")),
-      owner: String(pick("owner") ?? ""),
-      group: String(pick("group") ?? ""),
-      permissions: String(pick("permissions", "permission") ?? ""),
+      modified: toEpoch(pick(...COLUMNS.modified)),
+      owner: String(pick(...COLUMNS.owner) ?? ""),
+      group: String(pick(...COLUMNS.group) ?? ""),
+      permissions: String(pick(...COLUMNS.permissions) ?? ""),
       ...(acl !== undefined ? { acl: String(acl) } : {}),
     };
   }
 }
+
+/** Accepted column names (lower case) per field: ours first, then Azure blob inventory's and Gen1 WebHDFS's. */
+const COLUMNS: Record<ListedField | "path", readonly string[]> = {
+  path: ["path", "name"],
+  type: ["type", "hdi_isfolder", "isdirectory", "resourcetype"],
+  size: ["size", "length", "content-length", "contentlength"],
+  modified: ["modified", "last-modified", "lastmodified", "modificationtime"],
+  owner: ["owner"],
+  group: ["group"],
+  permissions: ["permissions", "permission"],
+  acl: ["acl"],
+};
+
+const NEEDED_FOR: Record<ListedField, string> = {
+  type: "files with folders (type)",
+  size: "file sizes",
+  modified: "modification times (stale copies)",
+  owner: "owners (--acls)",
+  group: "owning groups (--acls)",
+  permissions: "permission bits (--acls)",
+  acl: "ACLs (--acls)",
+};
 
 function trimSlashes(p: string): string {
   return p.charCodeAt(0) === 47 || p.charCodeAt(p.length - 1) === 47 ? p.replace(/^\/+/, "").replace(/\/+$/, "") : p;

@@ -18,9 +18,19 @@ export interface PathEntry {
   acl?: string;
 }
 
+/** Fields a comparison can depend on; a listing that cannot supply one it needs is unusable. */
+export const LISTED_FIELDS = ["type", "size", "modified", "owner", "group", "permissions", "acl"] as const;
+export type ListedField = (typeof LISTED_FIELDS)[number];
+
 export interface ListOptions {
   /** Also read each path's ACL (one extra request per path on live accounts). */
   acls?: boolean;
+  /**
+   * Fields the caller cannot do without. A saved inventory that has no column
+   * for one of them fails with an InputError naming it, instead of every path
+   * silently getting a default (size 0 on both sides compares as equal).
+   */
+  require?: readonly ListedField[];
 }
 
 /** Anything that can stream a listing: Gen1, Gen2, or an inventory file. */
@@ -28,6 +38,8 @@ export interface SourceReader {
   /** The URI or file as the user wrote it; every error message names it. */
   readonly describe: string;
   list(opts?: ListOptions): AsyncIterable<PathEntry>;
+  /** After listing: a likely cause when this side listed nothing or nothing matched. */
+  hint?(): string | undefined;
 }
 
 /** The source could not be read (unreachable, denied, malformed response): exit 1 with this message. */
@@ -41,4 +53,15 @@ export class SourceError extends Error {
 /** "a//b/" → "a/b": the relative form every reader emits. */
 export function relativePath(p: string): string {
   return p.split("/").filter((s) => s.length > 0).join("/");
+}
+
+/**
+ * The input itself cannot answer the question (an inventory without a column
+ * the comparison needs): exit 2, bad input, nothing was compared.
+ */
+export class InputError extends SourceError {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
 }

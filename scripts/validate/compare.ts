@@ -1,28 +1,38 @@
-import { mkdtempSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
 import { SourceReader } from "../sources/types";
-import { PrincipalMap, canonicalAcl } from "./acl";
-import { SortRecord, SortedListing, decode, externalSort } from "./externalSort";
+import { AclComparison } from "./acl";
+import { DIFFERENCE_KINDS, Difference, DifferenceKind, Listed, classify, isStale } from "./classify";
+import { Fields, SortRecord, SortedListing, decode, externalSort, sameButTime } from "./externalSort";
+import { prefixHints } from "./hints";
+import { createScratch, removeScratch } from "./scratch";
 
-export const DIFFERENCE_KINDS = ["missing", "extra", "type", "size", "acl"] as const;
-export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
+export { DIFFERENCE_KINDS } from "./classify";
+export type { Difference, DifferenceKind } from "./classify";
 
-export interface Difference {
-  kind: DifferenceKind;
-  path: string;
-  source?: string;
-  target?: string;
+/** What one comparison did and did not compare, stated exactly in the report. */
+export interface Compared {
+  /** Paths and types are always compared; sizes of every file pair of the same type. */
+  paths: true;
+  types: true;
+  sizes: true;
+  /** File pairs whose modified times were compared (stale), and file pairs where a side had no time. */
+  times: { compared: number; unavailable: number };
+  /** The ACL mode, or false when owners, groups and ACLs were not compared. */
+  acls: AclComparison["mode"] | false;
 }
 
+/** One folder's comparison: a section of the report. */
 export interface ValidateResult {
   source: { uri: string; paths: number };
   target: { uri: string; paths: number };
   matched: number;
   counts: Record<DifferenceKind, number>;
-  /** Up to `maxListed` examples per kind, in path order. */
+  /** Up to `maxListed` examples per kind, in kind then path order. */
   differences: Difference[];
-  aclsCompared: boolean;
+  compared: Compared;
+  /** Reasons this section cannot pass that are not path differences (a side listed nothing). */
+  problems: string[];
+  /** Likely causes when nothing matches (a path prefix on one side). */
+  hints: string[];
   seconds: number;
 }
 
@@ -33,87 +43,100 @@ export const MIN_RUN_SIZE = 1000;
 export const DEFAULT_MAX_LISTED = 1000;
 
 export interface ValidateOptions {
-  acls?: boolean;
-  principalMap?: PrincipalMap;
-  /** Records held in memory per side before spilling a sorted run (bounds memory). */
+  /** Undefined (default): owners, groups and ACLs are not compared. */
+  acls?: AclComparison;
+  /** Records held in memory per side before spilling a sorted run (bounds memory); default 100 000. */
   runSize?: number;
+  /** Parent of the scratch directory (default: the OS temp dir). */
   tmpDir?: string;
-  /** Examples kept per difference kind; counts are always complete. */
+  /** Examples kept per difference kind (default 1000); counts are always complete. */
   maxListed?: number;
+  /** A side that lists no path is a problem (exit 1) unless this is true; default false. */
+  allowEmpty?: boolean;
   onListed?: (side: "source" | "target") => void;
   onCompared?: () => void;
+}
+
+/** Every difference kind at zero. */
+export function zeroCounts(): Record<DifferenceKind, number> {
+  return Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, 0])) as Record<DifferenceKind, number>;
 }
 
 /**
  * Compares two listings path by path. Both sides are listed concurrently into
  * external sorts, then merge-joined; memory is bounded by the run size and
- * the kept examples, not by the number of paths.
+ * the kept examples, not by the number of paths. What a joined pair counts
+ * as is decided by `classify` alone.
  */
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
   const runSize = opts.runSize ?? DEFAULT_RUN_SIZE;
-  const withAcl = opts.acls ?? false;
-  // One scratch directory for both sides' runs, removed whatever happens.
-  const scratch = mkdtempSync(path.join(opts.tmpDir ?? tmpdir(), "adls-validate-"));
+  const withAcl = opts.acls !== undefined;
+  const require = withAcl ? REQUIRED_WITH_ACLS : REQUIRED;
+  // One scratch directory for both sides' runs, removed whatever happens (process exit and signals included).
+  const scratch = createScratch(opts.tmpDir);
   const sort = (side: SourceReader, name: "source" | "target"): Promise<SortedListing> =>
-    externalSort(side.list({ acls: withAcl }), { runSize, withAcl, tmpDir: scratch, onEntry: () => opts.onListed?.(name) });
+    externalSort(side.list({ acls: withAcl, require }), { runSize, withAcl, tmpDir: scratch, onEntry: () => opts.onListed?.(name) });
   try {
     const both = [sort(source, "source"), sort(target, "target")];
     // Report the first failure at once; the other side may then fail too once its scratch directory is gone, and nobody waits for it.
     for (const p of both) p.catch(() => undefined);
-    const sorted = await Promise.all(both);
-    const [src, tgt] = sorted;
+    const [src, tgt] = await Promise.all(both);
     const result: ValidateResult = {
       source: { uri: source.describe, paths: src.count },
       target: { uri: target.describe, paths: tgt.count },
       matched: 0,
-      counts: { missing: 0, extra: 0, type: 0, size: 0, acl: 0 },
+      counts: zeroCounts(),
       differences: [],
-      aclsCompared: withAcl,
+      compared: { paths: true, types: true, sizes: true, times: { compared: 0, unavailable: 0 }, acls: opts.acls?.mode ?? false },
+      problems: emptySides(source, src.count, target, tgt.count, opts.allowEmpty ?? false),
+      hints: [],
       seconds: 0,
     };
     const maxListed = opts.maxListed ?? DEFAULT_MAX_LISTED;
-    const report = (d: Difference): void => {
-      if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
-    };
     await mergeJoin(src.batches(), tgt.batches(), (a, b) => {
       opts.onCompared?.();
-      if (!b) return report({ kind: "missing", path: decode(a!).path });
-      if (!a) return report({ kind: "extra", path: decode(b).path });
-      if (a.line === b.line) return void result.matched++;
-      const s = decode(a);
-      const t = decode(b).fields;
-      const [sType, sSize] = s.fields;
-      let same = true;
-      if (sType !== t[0]) {
-        // A file where a folder should be: size and ACL comparisons would only add noise.
-        return report({ kind: "type", path: s.path, source: typeName(sType), target: typeName(t[0]) });
+      // Records equal but for the time, and not stale, are what classify calls a match: no need to decode them.
+      // (Not with a principal map: equal raw ids can differ once the source's are mapped.)
+      const same = a && b && !opts.acls?.principalMap ? sameButTime(a, b) : undefined;
+      if (same && !(same.file && isStale(same.source, same.target))) {
+        if (same.file) result.compared.times[same.source !== null && same.target !== null ? "compared" : "unavailable"]++;
+        result.matched++;
+        return;
       }
-      if (sType === "f" && sSize !== t[1]) {
-        same = false;
-        report({ kind: "size", path: s.path, source: String(sSize), target: String(t[1]) });
-      }
-      if (withAcl) {
-        const sa = canonicalAcl(s.fields[2], s.fields[3], s.fields[4], s.fields[5], opts.principalMap);
-        const ta = canonicalAcl(t[2], t[3], t[4], t[5]);
-        if (sa !== ta) {
-          same = false;
-          report({ kind: "acl", path: s.path, source: sa, target: ta });
-        }
-      }
-      if (same) result.matched++;
+      const s = a ? decode(a) : undefined;
+      const t = b ? decode(b) : undefined;
+      const c = classify((s ?? t)!.path, s && toListed(s.fields), t && toListed(t.fields), { acls: opts.acls });
+      if (s && t && s.fields[0] === "f" && t.fields[0] === "f") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
+      if (c.differences.length === 0) result.matched++;
+      for (const d of c.differences) if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
     });
     result.differences.sort((x, y) => DIFFERENCE_KINDS.indexOf(x.kind) - DIFFERENCE_KINDS.indexOf(y.kind) || (x.path < y.path ? -1 : 1));
+    result.hints = [source.hint?.(), target.hint?.()].filter((h): h is string => h !== undefined);
+    if (result.hints.length === 0) result.hints = prefixHints(result);
     result.seconds = (Date.now() - started) / 1000;
     return result;
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch(scratch);
   }
 }
 
-function typeName(t: "f" | "d"): string {
-  return t === "d" ? "directory" : "file";
+/** Fields every comparison needs; an inventory without them cannot be compared (exit 2). */
+const REQUIRED = ["type", "size"] as const;
+const REQUIRED_WITH_ACLS = [...REQUIRED, "owner", "group", "permissions", "acl"] as const;
+
+function emptySides(source: SourceReader, sourcePaths: number, target: SourceReader, targetPaths: number, allowEmpty: boolean): string[] {
+  if (allowEmpty) return [];
+  const sides: [string, SourceReader, number][] = [["source", source, sourcePaths], ["target", target, targetPaths]];
+  return sides
+    .filter(([, , n]) => n === 0)
+    .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
 }
+
+function toListed(f: Fields): Listed {
+  return { type: f[0] === "d" ? "directory" : "file", size: f[1], modified: f[2], owner: f[3], group: f[4], permissions: f[5], acl: f[6] };
+}
+
 
 /** Calls `visit(a, b)` once per key: both present, or only one side. Inputs must be sorted by key. */
 async function mergeJoin(

@@ -14,9 +14,10 @@ import { PathEntry } from "../sources/types";
  * opens more than the fan-in (64) runs; more runs are first merged in groups
  * into longer runs, so open files and read buffers stay bounded.
  *
- * A record is one line: JSON-encoded path, a tab, then the compared fields as
- * a JSON array. JSON strings never contain a raw tab, so the key is the text
- * before the first tab, and equal keys mean equal paths.
+ * A record is one line: JSON-encoded path, a tab, the compared fields as a
+ * JSON array, a tab, the modified time (see `encode`). JSON strings never
+ * contain a raw tab, so the key is the text before the first tab, and equal
+ * keys mean equal paths.
  */
 export interface SortedListing {
   count: number;
@@ -31,19 +32,51 @@ export interface SortRecord {
 }
 
 /** Fields the comparison needs, in record order. */
-export type Fields = [type: "f" | "d", size: number, owner: string, group: string, permissions: string, acl: string | null];
+export type Fields = [
+  type: "f" | "d",
+  size: number,
+  modified: number | null,
+  owner: string | null,
+  group: string | null,
+  permissions: string | null,
+  acl: string | null,
+];
 
-/** Without `withAcl`, owner/group/permissions are left out so equal paths compare as equal lines. */
+/**
+ * The record text: `<key>\t<JSON [type, size(, owner, group, bits, acl)]>\t<modified ms or "">`.
+ * The time comes last, on its own, because it is the one field that differs
+ * between a source and its faithful copy: everything before the last tab
+ * equal means the same path, type, size and ACL fields (see `sameButTime`).
+ * Without `withAcl` owner, group, bits and ACL are left out (decoded as null):
+ * they are not compared, and every byte of a record is held in memory
+ * run-size times per side.
+ */
 export function encode(e: PathEntry, withAcl: boolean): SortRecord {
   const key = JSON.stringify(e.path);
-  const fields: Fields = withAcl
-    ? [e.type === "directory" ? "d" : "f", e.size, e.owner, e.group, e.permissions, e.acl ?? null]
-    : [e.type === "directory" ? "d" : "f", e.size, "", "", "", null];
-  return { key, line: `${key}\t${JSON.stringify(fields)}` };
+  const type = e.type === "directory" ? "d" : "f";
+  const fields = withAcl ? [type, e.size, e.owner, e.group, e.permissions, e.acl ?? null] : [type, e.size];
+  return { key, line: `${key}\t${JSON.stringify(fields)}\t${Number.isFinite(e.modified) ? e.modified : ""}` };
 }
 
 export function decode(rec: SortRecord): { path: string; fields: Fields } {
-  return { path: JSON.parse(rec.key) as string, fields: JSON.parse(rec.line.slice(rec.key.length + 1)) as Fields };
+  const cut = rec.line.lastIndexOf("\t");
+  const [type, size, owner = null, group = null, permissions = null, acl = null] = JSON.parse(rec.line.slice(rec.key.length + 1, cut)) as [
+    Fields[0], number, string?, string?, string?, (string | null)?,
+  ];
+  const time = rec.line.slice(cut + 1);
+  return { path: JSON.parse(rec.key) as string, fields: [type, size, time === "" ? null : Number(time), owner, group, permissions, acl] };
+}
+
+/**
+ * For two records of the same key: whether everything but the time is equal,
+ * and the times (ms, null when absent) and type, without parsing JSON.
+ */
+export function sameButTime(a: SortRecord, b: SortRecord): { file: boolean; source: number | null; target: number | null } | undefined {
+  const ca = a.line.lastIndexOf("\t");
+  const cb = b.line.lastIndexOf("\t");
+  if (ca !== cb || !a.line.startsWith(b.line.slice(0, cb))) return undefined;
+  const time = (line: string, cut: number): number | null => (cut === line.length - 1 ? null : Number(line.slice(cut + 1)));
+  return { file: a.line.charCodeAt(a.key.length + 3) === 102 /* "f" */, source: time(a.line, ca), target: time(b.line, cb) };
 }
 
 const byKey = (a: SortRecord, b: SortRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

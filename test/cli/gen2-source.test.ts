@@ -88,10 +88,10 @@ describe("Gen2 reader over the DFS test server (real @azure/storage-file-datalak
     expect(JSON.parse(r.stdout)).toMatchObject({
       counts: { missing: 1, extra: 0, size: 1, type: 0 },
       matched: 3,
-      differences: [
+      folders: [{ differences: [
         { kind: "missing", path: "gone.txt" },
         { kind: "size", path: "c.txt", source: "2", target: "1" },
-      ],
+      ] }],
     });
   });
 });

@@ -60,8 +60,8 @@ describe("validate (library)", () => {
       { path: "dir/acl.csv", size: 5, owner: "o1", group: "g1", permissions: "rw-r-----+", acl: "user::rw-,user:bob:r--,group::r--,mask::r--,other::---" },
     ] as Partial<PathEntry>[]).map(owned));
     const tmp = mkdtempSync(path.join(tmpdir(), "runs-"));
-    const r = await validate(gen1("/lake"), target, { acls: true, runSize: 2, tmpDir: tmp });
-    expect(r.counts).toEqual({ missing: 1, extra: 1, type: 1, size: 1, acl: 1 });
+    const r = await validate(gen1("/lake"), target, { acls: { mode: "exact" }, runSize: 2, tmpDir: tmp });
+    expect(r.counts).toEqual({ missing: 1, extra: 1, type: 1, size: 1, stale: 0, acl: 1 });
     expect(r.differences.map(({ kind, path: p, source, target: t }) => [kind, p, source, t])).toEqual([
       ["missing", "missing.csv", undefined, undefined],
       ["extra", "extra.csv", undefined, undefined],
@@ -86,7 +86,7 @@ describe("validate (library)", () => {
       { path: "a", type: "directory" }, { path: "a.b", type: "directory" },
     ]);
     const r = await validate(gen1("/r"), target, { runSize: 3 });
-    expect(r.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, acl: 0 });
+    expect(r.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
     expect(r.matched).toBe(7);
   });
 
@@ -119,7 +119,7 @@ describe("validate (library)", () => {
     } finally {
       spy.mockRestore();
     }
-    expect(r.counts).toEqual({ missing: 10, extra: 11, type: 0, size: 10, acl: 0 });
+    expect(r.counts).toEqual({ missing: 10, extra: 11, type: 0, size: 10, stale: 0, acl: 0 });
     expect(r.differences.filter((d) => d.kind === "missing").map((d) => d.path)).toEqual(
       Array.from({ length: 10 }, (_, k) => 100 * k + 2).map(name).sort(),
     );
@@ -167,7 +167,7 @@ describe("validate CLI", () => {
   it("exits 1 when anything differs and prints JSON with --json", async () => {
     const r = await runScriptAsync("validate", ["--source", inventory([{ path: "x", size: 1 }]), "--target", inventory([{ path: "x", size: 2 }]), "--json"]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, counts: { size: 1 }, differences: [{ kind: "size", path: "x", source: "1", target: "2" }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, counts: { size: 1 }, folders: [{ differences: [{ kind: "size", path: "x", source: "1", target: "2" }] }] });
   });
 
   it("names an unreachable target and exits 1", async () => {

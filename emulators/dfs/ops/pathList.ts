@@ -6,7 +6,7 @@ import { Filesystem, PathNode, WalkItem, descendants, splitPath } from "../tree"
 export const MAX_LIST_RESULTS = 5000;
 
 /** Path List (GET ?resource=filesystem&directory=&recursive=&maxResults=&continuation=). */
-export function listPaths(ctx: RequestContext, fs: Filesystem): number {
+export function listPaths(ctx: RequestContext, fs: Filesystem, repeatContinuation = false): number {
   const { query } = ctx;
   const directory = splitPath(query.get("directory") ?? "").join("/");
   const recursive = query.get("recursive") === "true";
@@ -32,7 +32,8 @@ export function listPaths(ctx: RequestContext, fs: Filesystem): number {
   }
   if (!item.done) {
     const rel = splitPath(item.value.path).slice(splitPath(directory).length);
-    ctx.res.setHeader("x-ms-continuation", encodeToken({ kind: "list", base: directory, recursive, next: rel }));
+    const next = token && repeatContinuation ? token : encodeToken({ kind: "list", base: directory, recursive, next: rel });
+    ctx.res.setHeader("x-ms-continuation", next);
   }
   ctx.touched = paths.length;
   sendJson(ctx.res, { paths });

@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { UsageError } from "../lib/cli";
+import { readDataFile } from "../lib/dataFile";
+import { maxInventoryAge } from "../lib/duration";
+import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource } from "../sources/open";
+import { PrefixReader, parsePrefix } from "../sources/prefix";
+import { SourceReader } from "../sources/types";
+import { ACL_MODES, AclComparison, AclMode, PrincipalMap } from "./acl";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, MIN_RUN_SIZE } from "./compare";
+import type { FolderRef } from "./report";
+
+/** validate's flags as commander hands them over (strings as typed; checked here). */
+export interface ValidateFlags {
+  source?: string;
+  target?: string;
+  stack?: string;
+  configFile?: string;
+  acls?: boolean;
+  aclMode?: string;
+  ignorePrincipal?: string[];
+  principals?: string;
+  principalMap?: string;
+  sourcePrefix?: string;
+  targetPrefix?: string;
+  allowEmpty?: boolean;
+  accountUrl?: string;
+  sourceAccountUrl?: string;
+  maxListed?: string;
+  retries?: string;
+  runSize?: string;
+  tmpDir?: string;
+  /** `--max-inventory-age`: how old an `inventory:` run may be (e.g. 36h). */
+  maxInventoryAge?: string;
+}
+
+/** One comparison to run: a single --source/--target pair, or one folder of a stack. */
+export interface Pair {
+  folder?: FolderRef;
+  source: SourceReader;
+  target: SourceReader;
+  /** Undefined: ACLs not compared. */
+  acls?: AclComparison;
+}
+
+export interface Settings {
+  pairs: Pair[];
+  maxListed: number;
+  runSize: number;
+  allowEmpty: boolean;
+  tmpDir?: string;
+}
+
+const principalMapSchema = z.record(z.string().min(1), z.string().min(1));
+
+/** Checks every flag, collecting all problems into one UsageError (exit 2) before anything is listed. */
+export async function settingsFrom(f: ValidateFlags, projectDir: string): Promise<Settings> {
+  const problems: string[] = [];
+  const guard = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(err.problems.length > 0 ? `${err.message.split("\n")[0]} ${err.problems.join("; ")}` : err.message);
+      return undefined;
+    }
+  };
+  const maxListed = count("--max-listed", f.maxListed ?? String(DEFAULT_MAX_LISTED), 0, problems);
+  const retries = count("--retries", f.retries ?? "4", 0, problems);
+  const runSize = count("--run-size", f.runSize ?? String(DEFAULT_RUN_SIZE), MIN_RUN_SIZE, problems);
+  const inventory: InventoryCheckOptions = f.maxInventoryAge === undefined ? {} : { maxInventoryAgeMs: maxInventoryAge(f.maxInventoryAge, problems) };
+  const mode = (f.aclMode ?? "exact") as AclMode;
+  if (!ACL_MODES.includes(mode)) problems.push(`--acl-mode ${JSON.stringify(f.aclMode)}: one of ${ACL_MODES.join(", ")}`);
+  const principalMap = f.principalMap !== undefined ? guard(() => readPrincipalMap(f.principalMap!)) : undefined;
+  const ignored = f.ignorePrincipal ?? [];
+  const acls = (extra: string[]): AclComparison | undefined =>
+    f.acls ? { mode, principalMap, ignorePrincipals: new Set([...ignored, ...extra]) } : undefined;
+  const open = { source: { retries, accountUrl: f.sourceAccountUrl }, target: { retries, accountUrl: f.accountUrl } };
+
+  const stackMode = f.stack !== undefined || f.configFile !== undefined;
+  // Loaded only for --stack: the config model pulls in @pulumi/pulumi, over 100 MB of RSS under a heap capped for the sort.
+  const stack = stackMode ? await import("./stack") : undefined;
+  const pairs = stack
+    ? guard(() => stack.stackPairs(f, projectDir, open, acls, inventory))
+    : guard(() => singlePair(f, open, acls(ignored), inventory, problems));
+  if (problems.length > 0 || !pairs) throw new UsageError("validate: bad arguments", problems);
+  return { pairs, maxListed, runSize, allowEmpty: f.allowEmpty ?? false, tmpDir: f.tmpDir };
+}
+
+function singlePair(
+  f: ValidateFlags,
+  open: Record<"source" | "target", OpenOptions>,
+  acls: AclComparison | undefined,
+  inventory: InventoryCheckOptions,
+  problems: string[],
+): Pair[] {
+  if (f.principals !== undefined) problems.push(`--principals ${f.principals}: only with --stack/--config-file (it resolves the stack's acls rules); give object ids with --ignore-principal`);
+  const specs: SourceSpec[] = [];
+  for (const side of ["source", "target"] as const) {
+    if (f[side] === undefined) problems.push(`--${side} is required (or --stack <name> to compare every folder of a stack)`);
+    else {
+      try {
+        specs.push(parseSource(`--${side}`, f[side]!, inventory));
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        problems.push(err.message);
+      }
+    }
+  }
+  if (specs.length < 2) return [];
+  const withPrefix = (r: SourceReader, flag: string, value: string | undefined): SourceReader =>
+    value === undefined ? r : new PrefixReader(r, parsePrefix(value), `${flag} ${value}`);
+  return [
+    {
+      source: withPrefix(openSource(specs[0], open.source), "--source-prefix", f.sourcePrefix),
+      target: withPrefix(openSource(specs[1], open.target), "--target-prefix", f.targetPrefix),
+      acls,
+    },
+  ];
+}
+
+function readPrincipalMap(file: string): PrincipalMap {
+  const parsed = principalMapSchema.safeParse(readDataFile("--principal-map", file));
+  if (!parsed.success) throw new UsageError(`--principal-map ${file}: expected a map of source id → target id strings`);
+  return new Map(Object.entries(parsed.data));
+}
+
+function count(flag: string, value: string, min: number, problems: string[]): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) problems.push(`${flag} ${JSON.stringify(value)}: must be a whole number ≥ ${min}`);
+  return n;
+}
