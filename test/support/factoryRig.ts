@@ -4,7 +4,7 @@ import { bindLakes, catalogFromPlan, type FactoryCatalog } from "../../emulators
 import { FactoryEmulator } from "../../emulators/factory/emulator";
 import { gen1WebHdfsStore } from "../../emulators/factory/stores/gen1WebHdfs";
 import { gen2DfsStore } from "../../emulators/factory/stores/gen2Dfs";
-import { startWebHdfsServer, type Gen1Seed, type WebHdfsServer } from "../../emulators/gen1/server";
+import { startWebHdfsServer, type Gen1Fault, type Gen1Seed, type WebHdfsServer } from "../../emulators/gen1/server";
 import type { Plan } from "../../scripts/plan/runtime";
 
 /**
@@ -19,7 +19,7 @@ export interface FactoryRig {
   catalog: FactoryCatalog;
   dfs: DfsServer;
   gen2: DataLakeServiceClient;
-  reseedGen1(entries: Gen1Seed[]): Promise<void>;
+  reseedGen1(entries: Gen1Seed[], faults?: Gen1Fault[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,9 +36,9 @@ export async function startFactoryRig(plan: Plan, gen1: Gen1Seed[], opts: { cloc
     catalog,
     dfs,
     gen2: new DataLakeServiceClient(dfs.url, new StorageSharedKeyCredential(dfs.accountName, dfs.accountKey)),
-    async reseedGen1(entries) {
+    async reseedGen1(entries, faults) {
       await gen1Server.close();
-      gen1Server = await startWebHdfsServer({ entries, lifetimeMs: 60_000 });
+      gen1Server = await startWebHdfsServer({ entries, faults, lifetimeMs: 60_000 });
       Object.assign(gen1Lake, gen1WebHdfsStore(gen1Server));
     },
     async close() {
