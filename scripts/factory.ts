@@ -1,15 +1,15 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import type { DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
+import type { DataFactoryManagementClientOptionalParams, PipelineRun } from "@azure/arm-datafactory";
 import { Command, Option } from "commander";
 import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readStackOutputs } from "./lib/stackOutputs";
-import { factoryClient, factoryTarget } from "./factory/target";
+import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 
 /**
  * `npm run factory -- <command>`: operate the deployed migration factory.
  *   triggers start|stop   start (or stop) every trigger of the stack
- *   run <pipeline>        start a pipeline run, print its run id
+ *   run <pipeline>        start a pipeline run, wait for it to end, print its status
  *   status <runId>        print a pipeline run's status
  * The factory is found through the stack outputs (--stack, or --outputs for a
  * saved `pulumi stack output --json`).
@@ -19,6 +19,8 @@ export interface FactoryCliDeps {
   credential: () => TokenCredential;
   clientOptions?: DataFactoryManagementClientOptionalParams;
   out: (line: string) => void;
+  /** How often `run` polls the run's status; default 10 000 ms. */
+  pollIntervalMs?: number;
 }
 
 const defaultDeps: FactoryCliDeps = {
@@ -34,6 +36,8 @@ interface GlobalOpts {
 
 /** Pipeline run states that mean the run ended badly (exit 1). */
 const FAILED_RUN_STATES = new Set(["Failed", "Cancelled", "Canceling"]);
+/** Pipeline run states after which the run changes no more. */
+const FINAL_RUN_STATES = new Set(["Succeeded", "Failed", "Cancelled"]);
 
 export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): Promise<number> {
   let code = EXIT_OK;
@@ -48,9 +52,7 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
 
   const connect = async (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOpts>();
-    if (g.endpoint !== undefined && !/^https:\/\/[^\s/]+/.test(g.endpoint)) {
-      throw new UsageError(`--endpoint ${g.endpoint}: must be an https:// URL (ARM tokens are only sent over TLS)`);
-    }
+    if (g.endpoint !== undefined) checkEndpoint(g.endpoint);
     const target = factoryTarget(await readStackOutputs({ stack: g.stack, outputsFile: g.outputs }));
     return { target, client: factoryClient(target, deps.credential(), { endpoint: g.endpoint, clientOptions: deps.clientOptions }) };
   };
@@ -74,10 +76,14 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
 
   program
     .command("run")
-    .description("start a run of one of the stack's pipelines and print its run id")
+    .description("start a run of one of the stack's pipelines, wait until it ends and print its status (exit 1 when it failed)")
     .argument("<pipeline>", "pipeline name, e.g. full-copy")
     .option("-p, --param <name=value...>", "pipeline parameter (JSON values are parsed: arrays, numbers)")
-    .action(async (pipeline: string, opts: { param?: string[] }, cmd: Command) => {
+    .option("--no-wait", "print the run id and return at once")
+    .option("--timeout <hours>", "stop waiting after this long (the run goes on); 1 to 168", "168")
+    .action(async (pipeline: string, opts: { param?: string[]; wait: boolean; timeout: string }, cmd: Command) => {
+      const timeoutHours = Number(opts.timeout);
+      if (!Number.isFinite(timeoutHours) || timeoutHours < 1 || timeoutHours > 168) throw new UsageError(`--timeout ${opts.timeout}: give hours from 1 to 168`);
       const parameters = parseParams(opts.param ?? []);
       const { target, client } = await connect(cmd);
       if (!target.pipelines.includes(pipeline)) {
@@ -85,7 +91,26 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
       }
       const run = await client.pipelines.createRun(target.resourceGroupName, target.factoryName, pipeline, { parameters });
       deps.out(`started ${pipeline} in ${target.factoryName}: run id ${run.runId}`);
-      deps.out(`follow it with: npm run factory -- status ${run.runId}`);
+      if (!opts.wait) {
+        deps.out(`follow it with: npm run factory -- status ${run.runId}`);
+        return;
+      }
+      const deadline = Date.now() + timeoutHours * 3_600_000;
+      const interval = deps.pollIntervalMs ?? 10_000;
+      for (;;) {
+        const now = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, run.runId);
+        if (now.status !== undefined && FINAL_RUN_STATES.has(now.status)) {
+          printRun(run.runId, now, deps.out);
+          if (FAILED_RUN_STATES.has(now.status)) code = EXIT_FAILED;
+          return;
+        }
+        if (Date.now() + interval > deadline) {
+          deps.out(`run ${run.runId} is still ${now.status ?? "running"} after ${timeoutHours} h; follow it with: npm run factory -- status ${run.runId}`);
+          code = EXIT_FAILED;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
     });
 
   program
@@ -95,21 +120,41 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
     .action(async (runId: string, _opts: unknown, cmd: Command) => {
       const { target, client } = await connect(cmd);
       const run = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId);
-      const fields: [string, unknown][] = [
-        ["pipeline", run.pipelineName],
-        ["status", run.status],
-        ["started", run.runStart?.toISOString()],
-        ["ended", run.runEnd?.toISOString()],
-        ["duration", run.durationInMs === undefined ? undefined : `${Math.round(run.durationInMs / 1000)}s`],
-        ["message", run.message || undefined],
-      ];
-      deps.out(`run ${runId}`);
-      for (const [k, v] of fields) if (v !== undefined) deps.out(`  ${k}: ${String(v)}`);
+      printRun(runId, run, deps.out);
       if (run.status !== undefined && FAILED_RUN_STATES.has(run.status)) code = EXIT_FAILED;
     });
 
   await program.parseAsync(argv);
   return code;
+}
+
+function printRun(runId: string, run: PipelineRun, out: (line: string) => void): void {
+  const fields: [string, unknown][] = [
+    ["pipeline", run.pipelineName],
+    ["status", run.status],
+    ["started", run.runStart?.toISOString()],
+    ["ended", run.runEnd?.toISOString()],
+    ["duration", run.durationInMs === undefined ? undefined : `${Math.round(run.durationInMs / 1000)}s`],
+    ["message", run.message || undefined],
+  ];
+  out(`run ${runId}`);
+  for (const [k, v] of fields) if (v !== undefined) out(`  ${k}: ${String(v)}`);
+}
+
+/**
+ * ARM tokens travel over TLS only, except to a loopback host: a local
+ * emulator (npm run emulators) never leaves the machine.
+ */
+function checkEndpoint(endpoint: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol === "https:") return;
+  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  throw new UsageError(`--endpoint ${endpoint}: must be an https:// URL (ARM tokens are only sent over TLS); http:// is accepted for 127.0.0.1, localhost and [::1] only`);
 }
 
 function parseParams(pairs: string[]): Record<string, unknown> {

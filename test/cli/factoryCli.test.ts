@@ -81,7 +81,7 @@ describe("factory CLI against a loopback ARM", () => {
   });
 
   it("run + status: creates a run with parsed parameters and reports its state; failed runs exit 1", async () => {
-    const started = await cli("run", "sync-gen1-to-gen2", "--param", "windowStart=2026-12-01T00:00:00Z", "--param", 'folders=[{"source":"raw/x"}]');
+    const started = await cli("run", "sync-gen1-to-gen2", "--no-wait", "--param", "windowStart=2026-12-01T00:00:00Z", "--param", 'folders=[{"source":"raw/x"}]');
     expect(started.code).toBe(EXIT_OK);
     const runId = /run id ([0-9a-f-]{36})/.exec(started.lines[0])?.[1];
     expect(runId).toBeDefined();
@@ -98,13 +98,17 @@ describe("factory CLI against a loopback ARM", () => {
     expect(failed.lines).toContain("  message: Operation on target CopyWindow failed");
   });
 
-  it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint", async () => {
+  it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint off loopback", async () => {
     await expect(cli("run", "full-copy")).rejects.toThrow(new UsageError("run full-copy: not a pipeline of this stack; pipelines: sync-gen1-to-gen2, sync-gen2-to-gen1"));
     await expect(cli("triggers", "restart")).rejects.toThrow("triggers restart: unknown action; use start or stop");
     await expect(cli("run", "sync-gen1-to-gen2", "--param", "novalue")).rejects.toThrow("--param novalue: expected name=value");
     await expect(
-      main(["node", "factory", "status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.1:1"], { credential: () => credential, out: () => undefined }),
+      main(["node", "factory", "status", "x", "--outputs", outputsFile, "--endpoint", "http://management.example.com"], { credential: () => credential, out: () => undefined }),
+    ).rejects.toThrow("--endpoint http://management.example.com: must be an https:// URL (ARM tokens are only sent over TLS); http:// is accepted for 127.0.0.1, localhost and [::1] only");
+    await expect(
+      main(["node", "factory", "status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.2:1"], { credential: () => credential, out: () => undefined }),
     ).rejects.toThrow(UsageError);
+    await expect(cli("run", "sync-gen1-to-gen2", "--timeout", "0")).rejects.toThrow("--timeout 0: give hours from 1 to 168");
     expect(arm.calls).toHaveLength(0);
   });
 
