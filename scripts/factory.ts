@@ -3,6 +3,7 @@ import type { DataFactoryManagementClientOptionalParams, PipelineRun } from "@az
 import { Command, Option } from "commander";
 import { EXIT_FAILED, EXIT_OK, UsageError, runCli } from "./lib/cli";
 import { readStackOutputs } from "./lib/stackOutputs";
+import { emulatorClock, parseDuration } from "./factory/clock";
 import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 
@@ -11,6 +12,7 @@ import { type TriggerAction, setTriggerStates } from "./factory/triggers";
  *   triggers start|stop   start (or stop) every trigger of the stack
  *   run <pipeline>        start a pipeline run, wait for it to end, print its status
  *   status <runId>        print a pipeline run's status
+ *   clock [--advance d]   (Data Factory emulator only) print or advance its clock
  * The factory is found through the stack outputs (--stack, or --outputs for a
  * saved `pulumi stack output --json`).
  */
@@ -122,6 +124,29 @@ export async function main(argv: string[], deps: FactoryCliDeps = defaultDeps): 
       const run = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId);
       printRun(runId, run, deps.out);
       if (run.status !== undefined && FAILED_RUN_STATES.has(run.status)) code = EXIT_FAILED;
+    });
+
+  program
+    .command("clock")
+    .description("Data Factory emulator only: print its clock, or advance it and run the tumbling windows that fall due")
+    .option("--advance <duration>", "move the clock forward by 30s, 15m, 2h, 1d ...")
+    .option("--to <time>", "move the clock to this ISO 8601 time")
+    .action(async (opts: { advance?: string; to?: string }, cmd: Command) => {
+      if (opts.advance !== undefined && opts.to !== undefined) throw new UsageError("clock: give --advance or --to, not both");
+      if (opts.to !== undefined && Number.isNaN(Date.parse(opts.to))) throw new UsageError(`--to ${opts.to}: not an ISO 8601 time`);
+      const body = opts.advance !== undefined ? { advanceBySeconds: parseDuration(opts.advance) } : opts.to !== undefined ? { advanceTo: opts.to } : undefined;
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      if (g.endpoint === undefined) throw new UsageError("clock: needs --endpoint (the Data Factory emulator's)");
+      const { client } = await connect(cmd);
+      const reply = await emulatorClock(client, g.endpoint, body);
+      if (!body) {
+        deps.out(`emulator clock: ${reply.now}`);
+        return;
+      }
+      deps.out(`emulator clock: ${reply.from} -> ${reply.to}`);
+      for (const w of reply.windows ?? []) deps.out(`  ${w.trigger} [${w.windowStart}, ${w.windowEnd}): ${w.status}${w.attempts > 1 ? ` (attempt ${w.attempts})` : ""}`);
+      deps.out(`${reply.windows?.length ?? 0} window runs`);
+      if ((reply.windows ?? []).some((w) => w.status === "Failed")) code = EXIT_FAILED;
     });
 
   await program.parseAsync(argv);

@@ -60,6 +60,8 @@ export function factoryClient(target: FactoryTarget, credential: TokenCredential
         async sendRequest(request, next) {
           const token = await credential.getToken(`${endpoint}/.default`);
           if (token) request.headers.set("authorization", `Bearer ${token.token}`);
+          // The HTTP client refuses http:// unless the request allows it.
+          request.allowInsecureConnection = true;
           return next(request);
         },
       },
