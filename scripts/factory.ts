@@ -1,19 +1,22 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import type { DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
+import type { DataFactoryManagementClientOptionalParams, PipelineRun } from "@azure/arm-datafactory";
 import { Option } from "commander";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { RestError } from "@azure/core-rest-pipeline";
+import { CommandFailed, EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { readStackOutputs } from "./lib/stackOutputs";
-import { factoryClient, factoryTarget } from "./factory/target";
+import { emulatorClock, parseDuration } from "./factory/clock";
+import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 import { flipGate, formatWindow, windowRuns } from "./factory/windows";
 
 /**
  * `npm run factory -- <command>`: operate the deployed migration factory.
  *   triggers start|stop   start (or stop) every trigger of the stack
- *   run <pipeline>        start a pipeline run, print its run id
+ *   run <pipeline>        start a pipeline run, wait for it to end, print its status
  *   status <runId>        print a pipeline run's status
  *   windows <trigger>     list a tumbling window trigger's window runs (gate a flip with --covering)
+ *   clock [--advance d]   (Data Factory emulator only) print or advance its clock
  * The factory is found through the stack outputs (--stack, or --outputs for a
  * saved `pulumi stack output --json`).
  */
@@ -22,6 +25,8 @@ import { flipGate, formatWindow, windowRuns } from "./factory/windows";
 export interface FactoryIo extends Io {
   /** Test hook: ARM credential (default: DefaultAzureCredential) and client options. */
   arm?: { credential?: TokenCredential; clientOptions?: DataFactoryManagementClientOptionalParams };
+  /** Test hook: how often `run` polls the run's status; default 10 000 ms. */
+  pollIntervalMs?: number;
 }
 
 interface Flags {
@@ -29,12 +34,18 @@ interface Flags {
   outputs?: string;
   endpoint?: string;
   param?: string[];
+  wait?: boolean;
+  timeout?: string;
+  advance?: string;
+  to?: string;
   since?: string;
   covering?: string;
 }
 
 /** Pipeline run states that mean the run ended badly (exit 1). */
 const FAILED_RUN_STATES = new Set(["Failed", "Cancelled", "Canceling"]);
+/** Pipeline run states after which the run changes no more. */
+const FINAL_RUN_STATES = new Set(["Succeeded", "Failed", "Cancelled"]);
 
 export const main = defineCommand<Flags, FactoryIo>(
   (program) => {
@@ -50,9 +61,11 @@ export const main = defineCommand<Flags, FactoryIo>(
       .argument("<action>", "start or stop");
     program
       .command("run")
-      .description("start a run of one of the stack's pipelines and print its run id")
+      .description("start a run of one of the stack's pipelines, wait until it ends and print its status (exit 1 when it failed)")
       .argument("<pipeline>", "pipeline name, e.g. full-copy")
-      .option("-p, --param <name=value...>", "pipeline parameter (JSON values are parsed: arrays, numbers)");
+      .option("-p, --param <name=value...>", "pipeline parameter (JSON values are parsed: arrays, numbers)")
+      .option("--no-wait", "print the run id and return at once")
+      .option("--timeout <hours>", "stop waiting after this long (the run goes on); 1 to 168", "168");
     program
       .command("status")
       .description("print the status of a pipeline run (exit 1 when it failed or was cancelled)")
@@ -63,6 +76,11 @@ export const main = defineCommand<Flags, FactoryIo>(
       .argument("<trigger>", "trigger name, e.g. sync-gen1-to-gen2-window")
       .option("--since <instant>", "window runs updated at or after this UTC instant (default: 7 days ago)")
       .option("--covering <instant>", "exit 0 only if a Succeeded window holds this instant and no earlier listed window is unsucceeded");
+    program
+      .command("clock")
+      .description("Data Factory emulator only: print its clock, or advance it and run the tumbling windows that fall due")
+      .option("--advance <duration>", "move the clock forward by 30s, 15m, 2h, 1d ...")
+      .option("--to <time>", "move the clock to this ISO 8601 time");
     return program;
   },
   (flags, io, cmd) => {
@@ -71,14 +89,13 @@ export const main = defineCommand<Flags, FactoryIo>(
     if (cmd.name() === "triggers") return triggers(arg, flags, io, out);
     if (cmd.name() === "run") return run(arg, flags, io, out);
     if (cmd.name() === "windows") return windows(arg, flags, io, out);
+    if (cmd.name() === "clock") return clock(flags, io, out);
     return status(arg, flags, io, out);
   },
 );
 
 async function connect(flags: Flags, io: FactoryIo) {
-  if (flags.endpoint !== undefined && !/^https:\/\/[^\s/]+/.test(flags.endpoint)) {
-    throw new UsageError(`--endpoint ${flags.endpoint}: must be an https:// URL (ARM tokens are only sent over TLS)`);
-  }
+  if (flags.endpoint !== undefined) checkEndpoint(flags.endpoint);
   const target = factoryTarget(await readStackOutputs({ stack: flags.stack, outputsFile: flags.outputs }));
   const credential = io.arm?.credential ?? new DefaultAzureCredential();
   return { target, client: factoryClient(target, credential, { endpoint: flags.endpoint, clientOptions: io.arm?.clientOptions }) };
@@ -98,31 +115,90 @@ async function triggers(action: string, flags: Flags, io: FactoryIo, out: (line:
 }
 
 async function run(pipeline: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  const timeoutHours = Number(flags.timeout ?? "168");
+  if (!Number.isFinite(timeoutHours) || timeoutHours < 1 || timeoutHours > 168) throw new UsageError(`--timeout ${flags.timeout}: give hours from 1 to 168`);
   const parameters = parseParams(flags.param ?? []);
   const { target, client } = await connect(flags, io);
   if (!target.pipelines.includes(pipeline)) {
     throw new UsageError(`run ${pipeline}: not a pipeline of this stack; pipelines: ${target.pipelines.join(", ")}`);
   }
-  const started = await client.pipelines.createRun(target.resourceGroupName, target.factoryName, pipeline, { parameters });
+  const started = await client.pipelines.createRun(target.resourceGroupName, target.factoryName, pipeline, { parameters }).catch((err: unknown) => {
+    // The service refusing the run (a parameter the pipeline lacks, a pipeline being deleted) is an answer, not a crash.
+    if (err instanceof RestError) throw new CommandFailed(`run ${pipeline}: Data Factory refused the run: ${err.message}`);
+    throw err;
+  });
   out(`started ${pipeline} in ${target.factoryName}: run id ${started.runId}`);
-  out(`follow it with: npm run factory -- status ${started.runId}`);
-  return EXIT_OK;
+  if (flags.wait === false) {
+    out(`follow it with: npm run factory -- status ${started.runId}`);
+    return EXIT_OK;
+  }
+  const deadline = Date.now() + timeoutHours * 3_600_000;
+  const interval = io.pollIntervalMs ?? 10_000;
+  for (;;) {
+    const now = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, started.runId);
+    if (now.status !== undefined && FINAL_RUN_STATES.has(now.status)) {
+      printRun(started.runId, now, out);
+      return FAILED_RUN_STATES.has(now.status) ? EXIT_FAILED : EXIT_OK;
+    }
+    if (Date.now() + interval > deadline) {
+      out(`run ${started.runId} is still ${now.status ?? "running"} after ${timeoutHours} h; follow it with: npm run factory -- status ${started.runId}`);
+      return EXIT_FAILED;
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
 }
 
 async function status(runId: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
   const { target, client } = await connect(flags, io);
   const pipelineRun = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId);
+  printRun(runId, pipelineRun, out);
+  return pipelineRun.status !== undefined && FAILED_RUN_STATES.has(pipelineRun.status) ? EXIT_FAILED : EXIT_OK;
+}
+
+function printRun(runId: string, run: PipelineRun, out: (line: string) => void): void {
   const fields: [string, unknown][] = [
-    ["pipeline", pipelineRun.pipelineName],
-    ["status", pipelineRun.status],
-    ["started", pipelineRun.runStart?.toISOString()],
-    ["ended", pipelineRun.runEnd?.toISOString()],
-    ["duration", pipelineRun.durationInMs === undefined ? undefined : `${Math.round(pipelineRun.durationInMs / 1000)}s`],
-    ["message", pipelineRun.message || undefined],
+    ["pipeline", run.pipelineName],
+    ["status", run.status],
+    ["started", run.runStart?.toISOString()],
+    ["ended", run.runEnd?.toISOString()],
+    ["duration", run.durationInMs === undefined ? undefined : `${Math.round(run.durationInMs / 1000)}s`],
+    ["message", run.message || undefined],
   ];
   out(`run ${runId}`);
   for (const [k, v] of fields) if (v !== undefined) out(`  ${k}: ${String(v)}`);
-  return pipelineRun.status !== undefined && FAILED_RUN_STATES.has(pipelineRun.status) ? EXIT_FAILED : EXIT_OK;
+}
+
+async function clock(flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {
+  if (flags.advance !== undefined && flags.to !== undefined) throw new UsageError("clock: give --advance or --to, not both");
+  if (flags.to !== undefined && Number.isNaN(Date.parse(flags.to))) throw new UsageError(`--to ${flags.to}: not an ISO 8601 time`);
+  if (flags.endpoint === undefined) throw new UsageError("clock: needs --endpoint (the Data Factory emulator's)");
+  const body = flags.advance !== undefined ? { advanceBySeconds: parseDuration(flags.advance) } : flags.to !== undefined ? { advanceTo: flags.to } : undefined;
+  const { client } = await connect(flags, io);
+  const reply = await emulatorClock(client, flags.endpoint, body);
+  if (!body) {
+    out(`emulator clock: ${reply.now}`);
+    return EXIT_OK;
+  }
+  out(`emulator clock: ${reply.from} -> ${reply.to}`);
+  for (const w of reply.windows ?? []) out(`  ${w.trigger} [${w.windowStart}, ${w.windowEnd}): ${w.status}${w.attempts > 1 ? ` (attempt ${w.attempts})` : ""}`);
+  out(`${reply.windows?.length ?? 0} window runs`);
+  return (reply.windows ?? []).some((w) => w.status === "Failed") ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * ARM tokens travel over TLS only, except to a loopback host: a local
+ * emulator (npm run emulators) never leaves the machine.
+ */
+function checkEndpoint(endpoint: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol === "https:") return;
+  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  throw new UsageError(`--endpoint ${endpoint}: must be an https:// URL (ARM tokens are only sent over TLS); http:// is accepted for 127.0.0.1, localhost and [::1] only`);
 }
 
 async function windows(trigger: string, flags: Flags, io: FactoryIo, out: (line: string) => void): Promise<number> {

@@ -1,10 +1,13 @@
 import { execFileSync } from "child_process";
 import { randomUUID } from "crypto";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
+import * as http from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
+import { type ArmReply, clockRoute, factoryRoute } from "./armRoutes";
+import type { FactoryEmulator } from "./emulator";
 
 /**
  * A loopback stand-in for the parts of Azure Resource Manager the factory
@@ -15,7 +18,18 @@ import * as path from "path";
  * that clients follow continuationToken). HTTPS because the Azure SDK refuses to send a bearer
  * token over plain HTTP; the certificate is self-signed for 127.0.0.1 and
  * handed to the client as its CA. It records every call for assertions.
+ *
+ * With `factory`, the factory's own operations (runs, triggers, trigger
+ * runs, and the emulator clock at /emulator/clock) are answered by that
+ * FactoryEmulator (armRoutes.ts) instead of the recorded maps below.
+ * `protocol: "http"` serves plain HTTP, for clients on loopback that send
+ * their token without TLS (the factory CLI accepts that on loopback only).
  */
+
+export interface FakeArmOptions {
+  factory?: FactoryEmulator;
+  protocol?: "http" | "https";
+}
 
 export interface RecordedCall {
   method: string;
@@ -41,7 +55,7 @@ export interface FakeArm {
 
 const FACTORY_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DataFactory\/factories\/([^/]+)\/(.+)$/i;
 
-export async function startFakeArm(): Promise<FakeArm> {
+export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeArm> {
   const dir = mkdtempSync(path.join(tmpdir(), "fake-arm-"));
   try {
     execFileSync("openssl", [
@@ -65,10 +79,14 @@ export async function startFakeArm(): Promise<FakeArm> {
   const operations = new Map<string, () => void>();
   let endpoint = "";
 
-  const server = https.createServer({ key, cert }, (req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", () => void respond().catch((err: Error) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "InternalServerError", message: err.message } }));
+    }));
+    const respond = async () => {
       const url = new URL(req.url ?? "/", "https://127.0.0.1");
       const body = Buffer.concat(chunks).toString("utf8");
       calls.push({ method: req.method ?? "", path: url.pathname, apiVersion: url.searchParams.get("api-version"), authorization: req.headers.authorization, body });
@@ -86,10 +104,22 @@ export async function startFakeArm(): Promise<FakeArm> {
         complete();
         return send(200);
       }
+      const emu = options.factory;
+      const answer = (r: ArmReply) => {
+        if (!r.operation) return send(r.status, r.body);
+        const id = randomUUID();
+        operations.set(id, r.operation);
+        return send(202, undefined, { location: `${endpoint}/operations/${id}`, "retry-after": "0" });
+      };
+      if (emu && url.pathname === "/emulator/clock") return answer(await clockRoute(emu, req.method ?? "", body));
       const m = FACTORY_PATH.exec(url.pathname);
       if (!m) return notFound(url.pathname);
       const [, factory, rest] = m;
       const parts = rest.split("/");
+      if (emu) {
+        if (factory !== emu.catalog.factoryName) return notFound(`factory ${factory}`);
+        return answer(factoryRoute(emu, url.pathname.slice(0, url.pathname.length - rest.length - 1), req.method ?? "", parts.map(decodeURIComponent), body));
+      }
       if (parts[0] === "triggers" && parts.length >= 2) {
         const name = decodeURIComponent(parts[1]);
         const state = triggers.get(name);
@@ -119,10 +149,12 @@ export async function startFakeArm(): Promise<FakeArm> {
         return run ? send(200, run) : notFound(`pipeline run ${parts[1]} in factory ${factory}`);
       }
       return notFound(url.pathname);
-    });
-  });
+    };
+  };
+  const protocol = options.protocol ?? "https";
+  const server = protocol === "http" ? http.createServer(handler) : https.createServer({ key, cert }, handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = `${protocol}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Stops by itself if a test forgets to close it.
   const guard = setTimeout(() => server.close(), 60_000);
   guard.unref();

@@ -30,11 +30,35 @@ export interface ClientOptions {
   clientOptions?: DataFactoryManagementClientOptionalParams;
 }
 
+export const isLoopbackHost = (host: string): boolean => ["127.0.0.1", "localhost", "[::1]", "::1"].includes(host.toLowerCase());
+
+const BEARER_POLICY = "bearerTokenAuthenticationPolicy";
+
 export function factoryClient(target: FactoryTarget, credential: TokenCredential, opts: ClientOptions = {}): DataFactoryManagementClient {
   // The SDK builds request URLs from $host and token scopes from endpoint: both must move together.
   const endpoint = opts.endpoint?.replace(/\/+$/, "");
-  return new DataFactoryManagementClient(credential, target.subscriptionId, {
+  const client = new DataFactoryManagementClient(credential, target.subscriptionId, {
     ...opts.clientOptions,
     ...(endpoint ? { endpoint, $host: endpoint } : {}),
   });
+  const url = endpoint ? new URL(endpoint) : undefined;
+  if (url?.protocol === "http:" && isLoopbackHost(url.hostname)) {
+    // The SDK's bearer policy refuses plain HTTP outright; on loopback (an
+    // emulator on this machine) the token is attached by this policy instead.
+    client.pipeline.removePolicy({ name: BEARER_POLICY });
+    client.pipeline.addPolicy(
+      {
+        name: "loopbackBearerToken",
+        async sendRequest(request, next) {
+          const token = await credential.getToken(`${endpoint}/.default`);
+          if (token) request.headers.set("authorization", `Bearer ${token.token}`);
+          // The HTTP client refuses http:// unless the request allows it.
+          request.allowInsecureConnection = true;
+          return next(request);
+        },
+      },
+      { phase: "Sign" },
+    );
+  }
+  return client;
 }

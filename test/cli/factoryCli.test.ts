@@ -98,7 +98,7 @@ describe("factory CLI against a loopback ARM", () => {
   });
 
   it("run + status: creates a run with parsed parameters and reports its state; failed runs exit 1", async () => {
-    const started = await cli("run", "sync-gen1-to-gen2", "--param", "windowStart=2026-12-01T00:00:00Z", "--param", 'folders=[{"source":"raw/x"}]');
+    const started = await cli("run", "sync-gen1-to-gen2", "--no-wait", "--param", "windowStart=2026-12-01T00:00:00Z", "--param", 'folders=[{"source":"raw/x"}]');
     expect(started.code).toBe(EXIT_OK);
     const runId = /run id ([0-9a-f-]{36})/.exec(started.lines[0])?.[1];
     expect(runId).toBeDefined();
@@ -115,11 +115,16 @@ describe("factory CLI against a loopback ARM", () => {
     expect(failed.lines).toContain("  message: Operation on target CopyWindow failed");
   });
 
-  it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint", async () => {
+  it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint off loopback", async () => {
     await expectUsageError(cli("run", "full-copy"), "run full-copy: not a pipeline of this stack; pipelines: sync-gen1-to-gen2, sync-gen2-to-gen1\n");
     await expectUsageError(cli("triggers", "restart"), "triggers restart: unknown action; use start or stop");
     await expectUsageError(cli("run", "sync-gen1-to-gen2", "--param", "novalue"), "--param novalue: expected name=value");
-    await expectUsageError(factory(["status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.1:1"]), "--endpoint http://127.0.0.1:1: must be an https:// URL");
+    await expectUsageError(
+      factory(["status", "x", "--outputs", outputsFile, "--endpoint", "http://management.example.com"]),
+      "--endpoint http://management.example.com: must be an https:// URL (ARM tokens are only sent over TLS); http:// is accepted for 127.0.0.1, localhost and [::1] only",
+    );
+    await expectUsageError(factory(["status", "x", "--outputs", outputsFile, "--endpoint", "http://127.0.0.2:1"]), "--endpoint http://127.0.0.2:1: must be an https:// URL");
+    await expectUsageError(cli("run", "sync-gen1-to-gen2", "--timeout", "0"), "--timeout 0: give hours from 1 to 168");
     expect(arm.calls).toHaveLength(0);
   });
 
