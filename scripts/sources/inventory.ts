@@ -68,17 +68,8 @@ export class InventoryReader implements SourceReader {
     }
   }
 
-  /** Throws an InputError naming the first required field no column provides. */
   private checkColumns(keys: string[], required: readonly ListedField[], where: string, isDirectory = false): void {
-    const have = new Set(keys.map((k) => k.toLowerCase()));
-    for (const field of required) {
-      if (field === "size" && isDirectory) continue;
-      if (!COLUMNS[field].some((c) => have.has(c))) {
-        throw new InputError(
-          `${where}: no "${field}" column (one of ${COLUMNS[field].join(", ")}), needed to compare ${NEEDED_FOR[field]}; add the column, or leave out the flag that compares it`,
-        );
-      }
-    }
+    checkColumns(keys, required, where, isDirectory);
   }
 
   private jsonEntry(text: string, line: number, required: readonly ListedField[]): PathEntry {
@@ -136,6 +127,23 @@ export class InventoryReader implements SourceReader {
       permissions: String(pick(...COLUMNS.permissions) ?? ""),
       ...(acl !== undefined ? { acl: String(acl) } : {}),
     };
+  }
+}
+
+/**
+ * Throws an InputError naming the first required field no column of `keys`
+ * provides (case-insensitive; directories need no size). Shared by every
+ * reader of saved listings, so no format can default a missing column to 0.
+ */
+export function checkColumns(keys: string[], required: readonly ListedField[], where: string, isDirectory = false): void {
+  const have = new Set(keys.map((k) => k.toLowerCase()));
+  for (const field of required) {
+    if (field === "size" && isDirectory) continue;
+    if (!COLUMNS[field].some((c) => have.has(c))) {
+      throw new InputError(
+        `${where}: no "${field}" column (one of ${COLUMNS[field].join(", ")}), needed to compare ${NEEDED_FOR[field]}; add the column, or leave out the flag that compares it`,
+      );
+    }
   }
 }
 

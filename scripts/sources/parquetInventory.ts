@@ -1,7 +1,8 @@
 import { existsSync } from "fs";
 import { duckRows, DuckRowsOptions } from "./duckRows";
 import { rowToEntry } from "./rowEntry";
-import { PathEntry, SourceError, SourceReader } from "./types";
+import { checkColumns } from "./inventory";
+import { ListOptions, PathEntry, SourceError, SourceReader } from "./types";
 
 /**
  * A saved listing in Parquet (for example a Gen1 account's, exported before it
@@ -17,12 +18,14 @@ export class ParquetInventoryReader implements SourceReader {
     this.describe = file;
   }
 
-  async *list(): AsyncIterable<PathEntry> {
+  async *list(opts: ListOptions = {}): AsyncIterable<PathEntry> {
     if (!existsSync(this.file)) throw new SourceError(`${this.file}: cannot read inventory file: it does not exist`);
     let row = 0;
     try {
       for await (const raw of duckRows([this.file], "parquet", this.duck)) {
         row++;
+        // DuckDB gives every column of the file on every row, nulls included: the first row's keys are the schema.
+        if (row === 1) checkColumns(Object.keys(raw), opts.require ?? [], `${this.file} (Parquet columns)`);
         const entry = rowToEntry(raw);
         if (typeof entry === "string") throw new SourceError(`${this.file}: row ${row}: ${entry}`);
         yield entry;

@@ -187,4 +187,17 @@ describe("an inventory of a tree against the DFS emulator's own listing of it", 
     expect(totalDifferences(lacking)).toBe(1);
     expect(lacking.differences).toEqual([expect.objectContaining({ kind: "missing", path: "2024/q1.csv" })]);
   });
+
+  it("validate exits 2 naming the column when a Parquet inventory has no size column (every size would be 0)", async () => {
+    const file = path.join(root, "nosize.parquet");
+    const db = await DuckDBInstance.create(":memory:");
+    const c = await db.connect();
+    await c.run(`COPY (SELECT * FROM (VALUES ('a.csv', 'file'), ('b.csv', 'file')) t(path, type)) TO '${file}' (FORMAT parquet)`);
+    c.closeSync();
+    db.closeSync();
+    const r = await runScriptAsync("validate", ["--source", file, "--target", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file} (Parquet columns): no "size" column (one of size, length, content-length, contentlength), needed to compare file sizes`);
+    expect(r.stdout).toBe("");
+  }, 60_000);
 });
