@@ -5,8 +5,9 @@ import { startJob } from "../lib/progress";
 import { RetryOptions, errorReason, isThrottling } from "../lib/retry";
 import { formatAces } from "./aclModel";
 import { FailedEntry, outcome, ruleState, totals } from "./checkpoint";
-import { memoryJournal, openJournal } from "./journal";
-import { createLake } from "./lake";
+import { Journal, checkJournal, memoryJournal } from "./journal";
+import { Lake, createLake } from "./lake";
+import { PlannedDirectory, plannedLake } from "./plannedLake";
 import { planRule, setModeWarning, validateRules } from "./plan";
 import { RunContext, grantTraverse, runUnits } from "./run";
 import type { ResolvedRule } from "./spec";
@@ -107,6 +108,12 @@ export interface ApplyOptions {
   retry?: RetryOptions;
   signal?: AbortSignal;
   events?: ApplyEvents;
+  /**
+   * Directories this run creates before applying (post-deploy's folders
+   * step): the checks and a dry run treat them as existing, empty, with the
+   * ACL the service gives a new directory. Default none.
+   */
+  newDirectories?: PlannedDirectory[];
 }
 
 export interface RuleSummary {
@@ -139,7 +146,19 @@ export interface ApplySummary {
 /** Ctrl-C during an apply: the journal holds the position for --resume. */
 export class ApplyAborted extends Interrupted {}
 
-export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
+/** An apply whose input passed every check (rules against the lake, the journal and its lock), nothing written yet. */
+export interface PreparedApply {
+  run(): Promise<ApplySummary>;
+  /** Gives the journal's lock back without running. */
+  release(): void;
+}
+
+/**
+ * Checks everything an apply needs before it writes: the rules against the
+ * lake as it will be (`newDirectories` counted as created), the journal and
+ * its lock. Throws UsageError ("nothing was changed") on bad input.
+ */
+export async function prepareApply(opts: ApplyOptions): Promise<PreparedApply> {
   const events = opts.events ?? {};
   const max = opts.concurrency ?? opts.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const gate = new AdaptiveLimit({ max, initial: opts.concurrency, adaptive: opts.concurrency === undefined });
@@ -153,11 +172,24 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     },
     onSuccess: () => gate.succeeded(),
   });
-
-  const problems = await validateRules(lake, opts.rules, gate.run);
+  const planned = opts.newDirectories && opts.newDirectories.length > 0 ? plannedLake(lake, opts.newDirectories) : lake;
+  const problems = await validateRules(planned, opts.rules, gate.run);
   if (problems.length > 0) throw new UsageError("ACL spec cannot be applied; nothing was changed", problems);
+  const checked = opts.dryRun ? undefined : checkJournal({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
+  return {
+    // A dry run sees the planned directories; a real run comes after they were created.
+    run: () => runApply(opts, { lake: opts.dryRun ? planned : lake, gate, max, journal: checked ? checked.start() : memoryJournal(opts.rules, opts.accountUrl) }),
+    release: () => checked?.release(),
+  };
+}
 
-  const journal = opts.dryRun ? memoryJournal(opts.rules, opts.accountUrl) : openJournal({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
+export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
+  return (await prepareApply(opts)).run();
+}
+
+async function runApply(opts: ApplyOptions, run: { lake: Lake; gate: AdaptiveLimit; max: number; journal: Journal }): Promise<ApplySummary> {
+  const events = opts.events ?? {};
+  const { lake, gate, max, journal } = run;
   const ctx: RunContext = { lake, journal, limit: gate.run, batchSize: opts.batchSize ?? MAX_BATCH, dryRun: opts.dryRun, signal: opts.signal, events };
   const summaries: RuleSummary[] = [];
   try {
