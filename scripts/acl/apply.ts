@@ -3,13 +3,14 @@ import { AdaptiveLimit } from "../lib/adaptiveLimit";
 import { Interrupted, UsageError } from "../lib/cli";
 import { startJob } from "../lib/progress";
 import { RetryOptions, errorReason, isThrottling } from "../lib/retry";
-import { formatAces } from "./aclModel";
 import { FailedEntry, outcome, ruleState, totals } from "./checkpoint";
 import { Journal, checkJournal, memoryJournal } from "./journal";
 import { Lake, createLake } from "./lake";
 import { PlannedDirectory, plannedLake } from "./plannedLake";
-import { planRule, setModeWarning, validateRules } from "./plan";
-import { RunContext, grantTraverse, runUnits } from "./run";
+import { RulePlan, parentsOf, planRule, setModeWarning, validateRules } from "./plan";
+import { RuleDiff, diffRule } from "./diff";
+import type { UnitState } from "./checkpoint";
+import { RunContext, grantTraverse, rootSetAcl, runUnits } from "./run";
 import type { ResolvedRule } from "./spec";
 
 /**
@@ -114,6 +115,8 @@ export interface ApplyOptions {
    * ACL the service gives a new directory. Default none.
    */
   newDirectories?: PlannedDirectory[];
+  /** Dry runs: keep the per-path list in each rule's diff (long for large trees). Default false. */
+  listPaths?: boolean;
 }
 
 export interface RuleSummary {
@@ -130,6 +133,8 @@ export interface RuleSummary {
   checked: number;
   /** Subtrees taken as right by their top path alone, because the previous finished run of this journal recorded them. */
   trusted: number;
+  /** Dry runs only: exact per-path figures (and, with listPaths, the per-path list). */
+  diff?: RuleDiff;
 }
 
 export interface ApplySummary {
@@ -189,8 +194,17 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
 
 async function runApply(opts: ApplyOptions, run: { lake: Lake; gate: AdaptiveLimit; max: number; journal: Journal }): Promise<ApplySummary> {
   const events = opts.events ?? {};
-  const { lake, gate, max, journal } = run;
-  const ctx: RunContext = { lake, journal, limit: gate.run, batchSize: opts.batchSize ?? MAX_BATCH, dryRun: opts.dryRun, signal: opts.signal, events };
+  const { gate, max, journal } = run;
+  const ctx: RunContext = {
+    lake: run.lake,
+    journal,
+    limit: gate.run,
+    batchSize: opts.batchSize ?? MAX_BATCH,
+    dryRun: opts.dryRun,
+    signal: opts.signal,
+    events,
+    listPaths: opts.listPaths,
+  };
   const summaries: RuleSummary[] = [];
   try {
     for (const rule of opts.rules) summaries.push(await applyRule(ctx, rule, { full: opts.full ?? false, slots: () => gate.limit }));
@@ -207,6 +221,26 @@ async function runApply(opts: ApplyOptions, run: { lake: Lake; gate: AdaptiveLim
   events.note?.(`concurrency: ${concurrency.adaptive ? adapted : `fixed at ${max}`}`);
   const { state } = journal;
   return { ...totals(state), failedEntries: state.failedEntries, rules: summaries, changed: summaries.some((s) => s.changed), concurrency };
+}
+
+/** The dry run's exact figures for one rule (every path of the subtrees to apply read). */
+async function dryRunDiff(ctx: RunContext, rule: ResolvedRule, units: UnitState[], at: { traversed: string[]; plan?: RulePlan }): Promise<RuleDiff> {
+  const setAcl = rule.mode === "set" && units.some((u) => u.kind === "tree") ? await rootSetAcl(ctx, rule) : undefined;
+  const diff = await diffRule({
+    lake: ctx.lake,
+    rule,
+    units,
+    traversed: at.traversed,
+    setAcl,
+    rightWhilePlanning: at.plan?.rightPaths ?? 0,
+    trusted: at.plan?.trusted ?? 0,
+    listPaths: ctx.listPaths ?? false,
+    limit: ctx.limit,
+  });
+  // Parents read for the traverse that already had --x.
+  const parentsRight = rule.traverse ? parentsOf(rule.directory).length - at.traversed.length : 0;
+  const alreadyRight = diff.alreadyRight + parentsRight;
+  return { ...diff, alreadyRight, checked: diff.wouldChange + alreadyRight };
 }
 
 /**
@@ -244,8 +278,7 @@ async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: { full: bool
   }
   ctx.events.ruleStart?.(rule, open.length);
   if (ctx.dryRun) {
-    for (const u of units) ctx.events.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
-    if (units.length === 0 && summary.traversed.length === 0) ctx.events.note?.(`${rule.path}: no change`);
+    summary.diff = await dryRunDiff(ctx, rule, units, { traversed: summary.traversed, plan });
     return summary;
   }
   await runUnits(ctx, rule, units);
