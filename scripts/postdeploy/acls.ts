@@ -67,11 +67,13 @@ export const applyStackAcls: Step = {
         try {
           const s = await ready.run();
           const changedRules = s.rules.filter((r) => r.changed).length;
-          const figures = { rules: changedRules, directories: s.directories, files: s.files, failures: s.failures };
+          const wouldChange = s.rules.reduce((n, r) => n + (r.diff?.wouldChange ?? 0), 0);
+          const figures = { rules: changedRules, directories: s.directories, files: s.files, failures: s.failures, ...(dryRun ? { wouldChange } : {}) };
           if (!s.changed) return { ok: true, message: "no change", counts: figures };
           const failures = s.failedEntries.slice(0, 20).map((f) => `\n    ${f.path}: ${f.reason}`).join("");
           if (s.failures > 0 && !dryRun) ctx.io.err(`checkpoint: ${cpFile}\n`);
-          const what = dryRun ? `would change ${changedRules} rule(s): ${s.rules.map((r) => `${r.path} ${r.subtrees} subtree(s)`).join(", ")}` : `applied ${changedRules} rule(s): ${s.directories} directories, ${s.files} files, ${s.failures} failures`;
+          const what = dryRun
+            ? `would change ${changedRules} rule(s): ${s.rules.filter((r) => r.changed).map((r) => `${r.path} ${r.diff?.wouldChange ?? 0} of ${r.diff?.checked ?? 0} paths`).join(", ")}` : `applied ${changedRules} rule(s): ${s.directories} directories, ${s.files} files, ${s.failures} failures`;
           return { ok: s.failures === 0, message: `${what}${failures}`, counts: figures };
         } catch (err) {
           if (!dryRun) ctx.io.err(`checkpoint: ${cpFile}\n`);
