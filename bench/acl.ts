@@ -19,7 +19,6 @@ import * as path from "path";
  * --record rewrites the "ACL apply" section of bench/RESULTS.md.
  */
 
-const TSX = require.resolve("tsx/cli");
 const HERE = __dirname;
 
 interface Result {
@@ -29,12 +28,15 @@ interface Result {
   failures?: number;
   code?: number;
   concurrency?: { settled: number; peak: number; cuts: number };
+  /** Paths/s from the first progress line (5 s in) to the end: after the adaptive ramp-up. */
+  steadyRate?: number;
   /** 503 ServerBusy answers the emulator gave during the run. */
   throttled?: number;
 }
 
+/** node with the tsx loader (not the tsx CLI, whose grandchild would not get the signals sent to it). */
 function tsx(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [TSX, path.join(HERE, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  return spawn(process.execPath, ["--import", "tsx", path.join(HERE, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
 }
 
 function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
@@ -160,14 +162,14 @@ async function benchTree(tree: Tree, work: string): Promise<TreeResult> {
 const rate = (r: Result) => Math.round(r.paths / (r.ms / 1000));
 const mb = (kb: number) => Math.round(kb / 1024);
 const row = (name: string, r: Result) =>
-  `| ${name} | ${r.paths} | ${(r.ms / 1000).toFixed(2)} s | ${rate(r)} | ${r.concurrency ? `${r.concurrency.settled} (peak ${r.concurrency.peak}, ${r.concurrency.cuts} cuts)` : "1 batch at a time"} | ${r.failures ?? 0} | ${r.throttled ?? 0} | ${mb(r.maxRssKb)} MB |`;
+  `| ${name} | ${r.paths} | ${(r.ms / 1000).toFixed(2)} s | ${rate(r)} | ${r.steadyRate ?? "–"} | ${r.concurrency ? `${r.concurrency.settled} (peak ${r.concurrency.peak}, ${r.concurrency.cuts} cuts)` : "1 batch at a time"} | ${r.failures ?? 0} | ${r.throttled ?? 0} | ${mb(r.maxRssKb)} MB |`;
 
 function report(results: TreeResult[]): string {
   const lines = [
     `Service model: ${SERVICE}; ${cpus().length} CPUs, node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     "",
-    "| run | paths | time | paths/s | concurrency (settled) | failed paths | 503s | peak RSS |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| run | paths | time | paths/s (whole run) | paths/s after 5 s | concurrency (settled) | failed paths | 503s | peak RSS |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     if (r.serial) lines.push(row(`SDK updateAccessControlRecursive on the root (serial), ${r.tree.tag}`, r.serial));
@@ -185,8 +187,11 @@ function report(results: TreeResult[]): string {
   }
   if (big) {
     const share = rate(big.adaptive) / CAPACITY;
+    const steady = (big.adaptive.steadyRate ?? 0) / CAPACITY;
     const vsFixed = rate(big.adaptive) / rate(big.fixed);
-    lines.push(`- 1M, adaptive: **${(share * 100).toFixed(0)} %** of the configured capacity (target ≥ 80 %), ${big.adaptive.failures ?? 0} failed paths (target 0): ${ok(share >= 0.8 && (big.adaptive.failures ?? 0) === 0)}.`);
+    const noFailures = (big.adaptive.failures ?? 0) === 0;
+    lines.push(`- 1M, adaptive, whole run (process start, planning and the ramp from 4 included): **${(share * 100).toFixed(0)} %** of the configured capacity (target ≥ 80 %), ${big.adaptive.failures ?? 0} failed paths (target 0): ${ok(share >= 0.8 && noFailures)}.`);
+    lines.push(`- 1M, adaptive, after the first 5 s: **${(steady * 100).toFixed(0)} %** of the configured capacity: ${ok(steady >= 0.8 && noFailures)}.`);
     lines.push(`- 1M, adaptive vs fixed 16: **${vsFixed.toFixed(1)}×** (target ≥ 2×): ${ok(vsFixed >= 2)}.`);
     lines.push(`- 1M, adaptive settled at concurrency **${big.adaptive.concurrency?.settled}** (peak ${big.adaptive.concurrency?.peak}, ${big.adaptive.concurrency?.cuts} cuts on throttling).`);
   }
