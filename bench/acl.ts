@@ -79,12 +79,12 @@ interface Bench {
 
 async function withServer<T>(paths: number, folders: number, fn: (b: Bench) => Promise<T>): Promise<T> {
   const server = tsx("acl/server.ts", [String(paths), String(folders), String(CAPACITY), String(PER_PATH_MS)]);
+  const lines = lineReader(server);
   try {
-    const [, url, count] = (await firstLine(server, 300_000)).split(" ");
+    const [, url, count] = (await lines.next(300_000)).split(" ");
     const stats = async () => {
-      const line = nextLine(server, 10_000);
       server.kill("SIGUSR2");
-      const [, requests, throttled] = (await line).split(" ");
+      const [, requests, throttled] = (await lines.next(60_000)).split(" ");
       return { requests: Number(requests), throttled: Number(throttled) };
     };
     return await fn({ url, count: Number(count), stats });
@@ -93,16 +93,33 @@ async function withServer<T>(paths: number, folders: number, fn: (b: Bench) => P
   }
 }
 
-function nextLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no output within ${timeoutMs} ms`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve(d.toString().split("\n")[0]);
-    };
-    child.stdout!.on("data", onData);
+/** The child's stdout line by line, in order, however the chunks fall. */
+function lineReader(child: ChildProcess): { next(timeoutMs: number): Promise<string> } {
+  let buf = "";
+  const ready: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  child.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf("\n"); nl !== -1; nl = buf.indexOf("\n")) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const w = waiting.shift();
+      if (w) w(line);
+      else ready.push(line);
+    }
   });
+  return {
+    next: (timeoutMs) =>
+      ready.length > 0
+        ? Promise.resolve(ready.shift()!)
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no output from the bench server within ${timeoutMs} ms`)), timeoutMs);
+            waiting.push((line) => {
+              clearTimeout(timer);
+              resolve(line);
+            });
+          }),
+  };
 }
 
 async function run(script: string, args: string[]): Promise<Result> {

@@ -26,11 +26,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < files; i++) server.createPath("bench", `${top}/d${String(i % subdirs).padStart(2, "0")}/p${String(i).padStart(6, "0")}.parquet`);
   }
   server.faults = { latencyMs: 5, perPathLatencyMs: perPathMs, capacityPathsPerSecond: capacity };
-  process.stdout.write(`listening ${server.url} ${server.countPaths("bench")}\n`);
+  // Before the line that tells the parent it may signal: a SIGUSR2 without a handler ends the process.
   process.on("SIGUSR2", () => {
     process.stdout.write(`stats ${server.stats.requests} ${server.stats.throttled}\n`);
     server.resetStats();
   });
+  process.stdout.write(`listening ${server.url} ${server.countPaths("bench")}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   setTimeout(stop, 15 * 60_000);
