@@ -132,4 +132,5 @@ async function runAll(ready: { step: Step; ready?: ReadyStep }[], io: PostDeploy
   }
   return reports;
 }
+
 if (require.main === module) runMain(main, { interruptible: true });
