@@ -7,9 +7,10 @@ import { defineCommand, runMain } from "./lib/command";
 import { readStackConfig } from "./lib/stackFile";
 import type { StackOutputs } from "./lib/stackOutputs";
 import { fromSdk, formatAces } from "./acl/aclModel";
-import { ApplySummary, DEFAULT_MAX_CONCURRENCY, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls, applyProgress } from "./acl/apply";
+import { ApplyEvents, ApplySummary, RuleSummary, DEFAULT_MAX_CONCURRENCY, DEFAULT_RETRY, MAX_BATCH, MAX_CONCURRENCY, applyAcls, applyProgress } from "./acl/apply";
 import { CHECKPOINT_DEFAULT_HELP, checkpointFile } from "./acl/checkpointFile";
 import type { AclIo } from "./acl/io";
+import type { RuleDiff } from "./acl/diff";
 import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsFrom, resolveSpec } from "./acl/spec";
 
@@ -39,6 +40,7 @@ interface ApplyFlags extends CommonFlags {
   checkpoint?: string;
   resume?: boolean;
   full?: boolean;
+  verbose?: boolean;
 }
 
 const parseConcurrency = (flag: string) => (v: string): number => {
@@ -70,7 +72,8 @@ function applyLike(program: Command, name: string, description: string, dryRunOn
       new Option("--max-concurrency <n>", `upper bound of the adaptive concurrency (1-${MAX_CONCURRENCY})`).default(DEFAULT_MAX_CONCURRENCY).argParser(parseConcurrency("--max-concurrency")),
     )
     .addOption(new Option("--batch-size <n>", "paths per recursive ACL request (1-2000; smaller = finer checkpoints)").default(MAX_BATCH).argParser(parseBatchSize))
-    .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)");
+    .option("--full", "apply every subtree, also those whose top path already has the entries (after copies, or when unsure)")
+    .option("--verbose", "dry runs: list every path that would change, and what would change there (--json always includes the list)");
   if (!dryRunOnly) {
     cmd
       .option("--dry-run", "read and report what would change; write nothing")
@@ -124,7 +127,8 @@ async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<
   const accountUrl = await resolveAccountUrl(flags, outputs);
   if (flags.resume && flags.dryRun) throw new UsageError("--resume and --dry-run cannot be combined");
   const cpFile = checkpointFile({ flag: flags.checkpoint, stack: flags.stack, accountUrl, env: io.env, dryRun: flags.dryRun });
-  const progress = applyProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
+  const listPaths = (flags.dryRun ?? false) && (flags.verbose || flags.json) === true;
+  const progress = quietDiff(applyProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) }), isDiff && !flags.verbose);
   let summary: ApplySummary;
   try {
     summary = await applyAcls({
@@ -141,6 +145,7 @@ async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<
       retry: io.retry ?? DEFAULT_RETRY,
       signal: io.signal,
       events: progress,
+      listPaths,
     });
   } catch (err) {
     if (!flags.dryRun) io.err(`checkpoint: ${cpFile}\n`);
@@ -152,15 +157,50 @@ async function runApply(flags: ApplyFlags, io: AclIo, isDiff: boolean): Promise<
   if (flags.json) {
     io.out(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
-    io.out(renderSummary(summary, flags.dryRun ?? false));
+    const names = await idNames(flags, outputs);
+    io.out(renderSummary(summary, flags.dryRun ?? false, names));
   }
   if (isDiff) return summary.changed ? EXIT_FAILED : EXIT_OK;
   return summary.failures > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-function renderSummary(s: ApplySummary, dryRun: boolean): string {
+/** diff without --verbose: the plan's per-path notes stay out of the output (the counts say it all); warnings and progress stay. */
+function quietDiff<E extends ApplyEvents>(events: E, quiet: boolean): E {
+  if (!quiet) return events;
+  return { ...events, note: (line: string) => (line.startsWith("concurrency:") ? events.note?.(line) : undefined) };
+}
+
+/** Object id → principal name, from --principals or the stack output (empty without either). */
+async function idNames(flags: CommonFlags, outputs: () => Promise<StackOutputs | undefined>): Promise<Map<string, string>> {
+  const principals = await loadPrincipals(flags, outputs);
+  return new Map(Object.entries(principals).map(([name, id]) => [id.toLowerCase(), name]));
+}
+
+/** ACL text with each known object id followed by its principal name: group:<id>(dl-readers):r-x */
+function named(text: string, names: Map<string, string>): string {
+  return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (id) => (names.has(id.toLowerCase()) ? `${id}(${names.get(id.toLowerCase())})` : id));
+}
+
+/** A dry run's figures for one rule: counts first, then what set would remove, then (--verbose) each path. */
+function renderDiff(r: RuleSummary, d: RuleDiff, names: Map<string, string>): string[] {
+  const trusted = d.trusted > 0 ? `, ${d.trusted} subtree${d.trusted === 1 ? "" : "s"} trusted from the journal's last finished run (paths below not read)` : "";
+  const verdict = r.changed ? "would change" : "no change";
+  const lines = [`${r.path} (${r.mode}): ${verdict}: ${d.checked} paths checked, ${d.wouldChange} would change, ${d.alreadyRight} already right${trusted}`];
+  if (d.removes.length > 0) {
+    lines.push(`  mode set would remove entries present now:`);
+    for (const e of d.removes) lines.push(`    ${named(e.entry, names)} on ${e.paths} path${e.paths === 1 ? "" : "s"}`);
+  }
+  for (const p of d.paths ?? []) lines.push(`  ${p.path}: ${named(p.change, names)}`);
+  return lines;
+}
+
+function renderSummary(s: ApplySummary, dryRun: boolean, names: Map<string, string>): string {
   const lines: string[] = [];
   for (const r of s.rules) {
+    if (r.diff) {
+      lines.push(...renderDiff(r, r.diff, names));
+      continue;
+    }
     const parts: string[] = [];
     if (r.traversed.length > 0) parts.push(`--x on ${r.traversed.length} parent${r.traversed.length === 1 ? "" : "s"}`);
     if (r.subtrees > 0) parts.push(`${r.subtrees} subtree${r.subtrees === 1 ? "" : "s"} ${dryRun ? "to apply" : "applied"}`);

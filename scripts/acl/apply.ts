@@ -3,12 +3,14 @@ import { AdaptiveLimit } from "../lib/adaptiveLimit";
 import { Interrupted, UsageError } from "../lib/cli";
 import { startJob } from "../lib/progress";
 import { RetryOptions, errorReason, isThrottling } from "../lib/retry";
-import { formatAces } from "./aclModel";
 import { FailedEntry, outcome, ruleState, totals } from "./checkpoint";
-import { memoryJournal, openJournal } from "./journal";
-import { createLake } from "./lake";
-import { planRule, setModeWarning, validateRules } from "./plan";
-import { RunContext, grantTraverse, runUnits } from "./run";
+import { Journal, checkJournal, memoryJournal } from "./journal";
+import { Lake, createLake } from "./lake";
+import { PlannedDirectory, plannedLake } from "./plannedLake";
+import { RulePlan, parentsOf, planRule, setModeWarning, validateRules } from "./plan";
+import { RuleDiff, diffRule } from "./diff";
+import type { UnitState } from "./checkpoint";
+import { RunContext, grantTraverse, rootSetAcl, runUnits } from "./run";
 import type { ResolvedRule } from "./spec";
 
 /**
@@ -107,6 +109,14 @@ export interface ApplyOptions {
   retry?: RetryOptions;
   signal?: AbortSignal;
   events?: ApplyEvents;
+  /**
+   * Directories this run creates before applying (post-deploy's folders
+   * step): the checks and a dry run treat them as existing, empty, with the
+   * ACL the service gives a new directory. Default none.
+   */
+  newDirectories?: PlannedDirectory[];
+  /** Dry runs: keep the per-path list in each rule's diff (long for large trees). Default false. */
+  listPaths?: boolean;
 }
 
 export interface RuleSummary {
@@ -123,6 +133,8 @@ export interface RuleSummary {
   checked: number;
   /** Subtrees taken as right by their top path alone, because the previous finished run of this journal recorded them. */
   trusted: number;
+  /** Dry runs only: exact per-path figures (and, with listPaths, the per-path list). */
+  diff?: RuleDiff;
 }
 
 export interface ApplySummary {
@@ -139,7 +151,19 @@ export interface ApplySummary {
 /** Ctrl-C during an apply: the journal holds the position for --resume. */
 export class ApplyAborted extends Interrupted {}
 
-export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
+/** An apply whose input passed every check (rules against the lake, the journal and its lock), nothing written yet. */
+export interface PreparedApply {
+  run(): Promise<ApplySummary>;
+  /** Gives the journal's lock back without running. */
+  release(): void;
+}
+
+/**
+ * Checks everything an apply needs before it writes: the rules against the
+ * lake as it will be (`newDirectories` counted as created), the journal and
+ * its lock. Throws UsageError ("nothing was changed") on bad input.
+ */
+export async function prepareApply(opts: ApplyOptions): Promise<PreparedApply> {
   const events = opts.events ?? {};
   const max = opts.concurrency ?? opts.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const gate = new AdaptiveLimit({ max, initial: opts.concurrency, adaptive: opts.concurrency === undefined });
@@ -153,12 +177,34 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
     },
     onSuccess: () => gate.succeeded(),
   });
-
-  const problems = await validateRules(lake, opts.rules, gate.run);
+  const planned = opts.newDirectories && opts.newDirectories.length > 0 ? plannedLake(lake, opts.newDirectories) : lake;
+  const problems = await validateRules(planned, opts.rules, gate.run);
   if (problems.length > 0) throw new UsageError("ACL spec cannot be applied; nothing was changed", problems);
+  const checked = opts.dryRun ? undefined : checkJournal({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
+  return {
+    // A dry run sees the planned directories; a real run comes after they were created.
+    run: () => runApply(opts, { lake: opts.dryRun ? planned : lake, gate, max, journal: checked ? checked.start() : memoryJournal(opts.rules, opts.accountUrl) }),
+    release: () => checked?.release(),
+  };
+}
 
-  const journal = opts.dryRun ? memoryJournal(opts.rules, opts.accountUrl) : openJournal({ file: opts.checkpointFile, resume: opts.resume, rules: opts.rules, accountUrl: opts.accountUrl });
-  const ctx: RunContext = { lake, journal, limit: gate.run, batchSize: opts.batchSize ?? MAX_BATCH, dryRun: opts.dryRun, signal: opts.signal, events };
+export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
+  return (await prepareApply(opts)).run();
+}
+
+async function runApply(opts: ApplyOptions, run: { lake: Lake; gate: AdaptiveLimit; max: number; journal: Journal }): Promise<ApplySummary> {
+  const events = opts.events ?? {};
+  const { gate, max, journal } = run;
+  const ctx: RunContext = {
+    lake: run.lake,
+    journal,
+    limit: gate.run,
+    batchSize: opts.batchSize ?? MAX_BATCH,
+    dryRun: opts.dryRun,
+    signal: opts.signal,
+    events,
+    listPaths: opts.listPaths,
+  };
   const summaries: RuleSummary[] = [];
   try {
     for (const rule of opts.rules) summaries.push(await applyRule(ctx, rule, { full: opts.full ?? false, slots: () => gate.limit }));
@@ -175,6 +221,26 @@ export async function applyAcls(opts: ApplyOptions): Promise<ApplySummary> {
   events.note?.(`concurrency: ${concurrency.adaptive ? adapted : `fixed at ${max}`}`);
   const { state } = journal;
   return { ...totals(state), failedEntries: state.failedEntries, rules: summaries, changed: summaries.some((s) => s.changed), concurrency };
+}
+
+/** The dry run's exact figures for one rule (every path of the subtrees to apply read). */
+async function dryRunDiff(ctx: RunContext, rule: ResolvedRule, units: UnitState[], at: { traversed: string[]; plan?: RulePlan }): Promise<RuleDiff> {
+  const setAcl = rule.mode === "set" && units.some((u) => u.kind === "tree") ? await rootSetAcl(ctx, rule) : undefined;
+  const diff = await diffRule({
+    lake: ctx.lake,
+    rule,
+    units,
+    traversed: at.traversed,
+    setAcl,
+    rightWhilePlanning: at.plan?.rightPaths ?? 0,
+    trusted: at.plan?.trusted ?? 0,
+    listPaths: ctx.listPaths ?? false,
+    limit: ctx.limit,
+  });
+  // Parents read for the traverse that already had --x.
+  const parentsRight = rule.traverse ? parentsOf(rule.directory).length - at.traversed.length : 0;
+  const alreadyRight = diff.alreadyRight + parentsRight;
+  return { ...diff, alreadyRight, checked: diff.wouldChange + alreadyRight };
 }
 
 /**
@@ -212,8 +278,7 @@ async function applyRule(ctx: RunContext, rule: ResolvedRule, opts: { full: bool
   }
   ctx.events.ruleStart?.(rule, open.length);
   if (ctx.dryRun) {
-    for (const u of units) ctx.events.note?.(`${rule.filesystem}/${u.path || "(root)"}: would ${rule.mode} ${formatAces(rule.entries)}${u.kind === "tree" ? " (and everything below)" : ""}`);
-    if (units.length === 0 && summary.traversed.length === 0) ctx.events.note?.(`${rule.path}: no change`);
+    summary.diff = await dryRunDiff(ctx, rule, units, { traversed: summary.traversed, plan });
     return summary;
   }
   await runUnits(ctx, rule, units);

@@ -75,16 +75,34 @@ export function readJournal(file: string): { state: Checkpoint; validBytes: numb
  * run; a finished one of the same spec passes on what it verified.
  */
 export function openJournal(opts: JournalOptions): Journal {
+  return checkJournal(opts).start();
+}
+
+/** A journal whose lock is held and whose file passed every check, not yet written to. */
+export interface CheckedJournal {
+  /** Writes the header (fresh) or the resume record and returns the journal. */
+  start(): Journal;
+  /** Gives the lock back without having written anything. */
+  release(): void;
+}
+
+/**
+ * Every check openJournal makes (lock, resume state, an unfinished run),
+ * without writing to the file: post-deploy checks its inputs before its
+ * first step writes anything, and starts the journal only when the ACL step runs.
+ */
+export function checkJournal(opts: JournalOptions): CheckedJournal {
   const lock = acquireLock(opts.file, "--checkpoint");
   try {
-    return opts.resume ? resumeJournal(opts, lock) : freshJournal(opts, lock);
+    const start = opts.resume ? resumeJournal(opts, lock) : freshJournal(opts, lock);
+    return { start, release: () => lock.release() };
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-function resumeJournal(opts: JournalOptions, lock: Lock): Journal {
+function resumeJournal(opts: JournalOptions, lock: Lock): () => Journal {
   if (!existsSync(opts.file)) throw new UsageError(`--resume: no checkpoint at ${opts.file}; run without --resume to start`);
   const { state, validBytes } = readJournal(opts.file);
   const header = runRecord(opts.rules, opts.accountUrl);
@@ -92,14 +110,16 @@ function resumeJournal(opts: JournalOptions, lock: Lock): Journal {
     throw new UsageError(`--resume: ${opts.file} belongs to a different spec (or principals); resume with the spec it was started with, or run without --resume to start over`);
   }
   if (state.accountUrl !== opts.accountUrl) throw new UsageError(`--resume: ${opts.file} was written for ${state.accountUrl}, not ${opts.accountUrl}`);
-  const fd = openSync(opts.file, "r+");
-  // A record cut by a crash would otherwise glue to the next one.
-  ftruncateSync(fd, validBytes);
-  closeSync(fd);
-  return appender(opts.file, state, () => new Set(), lock, { t: "resume", at: new Date().toISOString() });
+  return () => {
+    const fd = openSync(opts.file, "r+");
+    // A record cut by a crash would otherwise glue to the next one.
+    ftruncateSync(fd, validBytes);
+    closeSync(fd);
+    return appender(opts.file, state, () => new Set(), lock, { t: "resume", at: new Date().toISOString() });
+  };
 }
 
-function freshJournal(opts: JournalOptions, lock: Lock): Journal {
+function freshJournal(opts: JournalOptions, lock: Lock): () => Journal {
   const header = runRecord(opts.rules, opts.accountUrl);
   let previous: Checkpoint | undefined;
   if (existsSync(opts.file)) {
@@ -112,12 +132,14 @@ function freshJournal(opts: JournalOptions, lock: Lock): Journal {
     }
     if (state.specHash === header.specHash && state.accountUrl === opts.accountUrl) previous = state;
   }
-  // The new header replaces the old journal in one rename: a crash leaves one or the other.
-  const tmp = `${opts.file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(header)}\n`);
-  renameSync(tmp, opts.file);
   const trusted = (rule: number) => (previous ? finishedSubtrees(previous, rule) : new Set<string>());
-  return appender(opts.file, initialState(header), trusted, lock);
+  return () => {
+    // The new header replaces the old journal in one rename: a crash leaves one or the other.
+    const tmp = `${opts.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(header)}\n`);
+    renameSync(tmp, opts.file);
+    return appender(opts.file, initialState(header), trusted, lock);
+  };
 }
 
 function appender(file: string, state: Checkpoint, trusted: (rule: number) => Set<string>, lock: Lock, first?: JournalRecord): Journal {

@@ -49,6 +49,8 @@ export interface RulePlan {
   checked: number;
   /** Subtrees trusted by their top path alone, because the previous finished run of this journal recorded them. */
   trusted: number;
+  /** Paths read and found right: the tops and every path below of the subtrees left out (the root too when right). */
+  rightPaths: number;
 }
 
 export interface PlanOptions {
@@ -90,6 +92,7 @@ export async function planRule(lake: Lake, rule: ResolvedRule, opts: PlanOptions
     verified: found.filter((f) => f.ok).map((f) => f.path),
     checked: found.reduce((n, f) => n + f.read, 0),
     trusted: found.filter((f) => f.trusted).length,
+    rightPaths: found.filter((f) => f.ok).reduce((n, f) => n + f.read + 1, 0),
   });
   const whole = async (): Promise<RulePlan> => {
     if (!rootOk) return plan([pending(rule.directory, "tree")]);
@@ -110,7 +113,7 @@ export async function planRule(lake: Lake, rule: ResolvedRule, opts: PlanOptions
   const units = found.filter((c) => !c.ok).map((c) => pending(c.path, "tree"));
   const result = plan(await fillLastWave(lake, rule, units, dirs, opts), found);
   // The root itself is right too (rootOk).
-  return { ...result, unchanged: result.unchanged + 1 };
+  return { ...result, unchanged: result.unchanged + 1, rightPaths: result.rightPaths + 1 };
 }
 
 interface Found {

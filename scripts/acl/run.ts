@@ -21,6 +21,8 @@ export interface RunContext {
   dryRun: boolean;
   signal?: AbortSignal;
   events: ApplyEvents;
+  /** Dry runs: keep the per-path list. */
+  listPaths?: boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function runUnits(ctx: RunContext, rule: ResolvedRule, units: UnitS
   await Promise.all(open.map(({ unit, index }) => ctx.limit(() => (unit.kind === "self" ? runSelf(ctx, rule, unit, index) : runTree(ctx, rule, unit, index, setAcl)))));
 }
 
-async function rootSetAcl(ctx: RunContext, rule: ResolvedRule): Promise<Ace[]> {
+export async function rootSetAcl(ctx: RunContext, rule: ResolvedRule): Promise<Ace[]> {
   const root = await ctx.lake.readPath(rule.filesystem, rule.directory, true);
   return desiredAcl(rule, root?.acl ?? [], root?.acl ?? [], true);
 }

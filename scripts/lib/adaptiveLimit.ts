@@ -2,8 +2,11 @@
  * Concurrency that finds what the service sustains, as TCP does (AIMD):
  * start modest, raise the limit while requests succeed (by one per success
  * until the first sign of overload, then by about one per `limit`
- * successes), halve it when the service throttles (503 ServerBusy, 429,
- * timeouts), never above `max`. A burst of throttled answers to requests that
+ * successes), cut it to 0.7 of itself when the service throttles (503
+ * ServerBusy, 429, timeouts), never above `max`. 0.7 is CUBIC's
+ * multiplicative decrease (RFC 8312 §4.5, β_cubic = 0.7): halving (Reno)
+ * left a capacity-limited account at ~65 % of its rate after one cut in
+ * bench:acl, because climbing back costs one step per `limit` successes. A burst of throttled answers to requests that
  * were in flight together counts as one signal: after a cut, further signals
  * are ignored for `cooldownMs`.
  *
@@ -25,6 +28,8 @@ export interface AdaptiveLimitOptions {
 }
 
 export const DEFAULT_INITIAL_CONCURRENCY = 4;
+/** Multiplicative decrease on throttling (see above). */
+const DECREASE = 0.7;
 
 export class AdaptiveLimit {
   private current: number;
@@ -80,7 +85,7 @@ export class AdaptiveLimit {
     this.lastCut = now;
     this.slowStart = false;
     this.credit = 0;
-    this.current = Math.max(1, Math.floor(this.current / 2));
+    this.current = Math.max(1, Math.floor(this.current * DECREASE));
     this.cuts += 1;
   }
 

@@ -492,9 +492,10 @@ describe("acl apply --full", () => {
 
     const fast = await acl(["apply", ...args]);
     expect(fast.out).toContain("ful/sales (modify): no change");
-    const diff = await acl(["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile, "--full"]);
+    const diff = await acl(["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile, "--full", "--verbose"]);
     expect(diff.code).toBe(1);
-    expect(diff.err).toContain("ful/sales/eu: would modify");
+    expect(diff.out).toContain(`ful/sales/eu/2024/late.parquet: add group:${READERS}(dl-readers):r-x`);
+    expect(diff.out).toContain("ful/sales (modify): would change: 28 paths checked, 1 would change, 27 already right");
 
     const full = await acl(["apply", ...args, "--full"]);
     expect(full.code).toBe(0);
@@ -615,7 +616,7 @@ describe("acl apply: no holes after an interruption, whatever the recovery", () 
     expect(await lacking("hol", "sales", `group:${READERS}:r-x`)).toEqual([]);
     const clean = await acl(["diff", "--spec", args[1], "--account-url", server.url, "--principals", principalsFile]);
     expect(clean.code).toBe(0);
-    expect(clean.out).toMatch(/hol\/sales \(modify\): no change \(\d+ paths below read\)/);
+    expect(clean.out).toMatch(/hol\/sales \(modify\): no change: (\d+) paths checked, 0 would change, \1 already right/);
   });
 });
 
@@ -745,5 +746,50 @@ describe("acl apply: throughput under throttling", () => {
     expect(done.err).toContain("retrying after no answer within 0.3 s");
     expect(done.code).toBe(0);
     expect(await lacking("stl", "sales", `group:${READERS}:r-x`)).toEqual([]);
+  });
+});
+
+describe("acl diff: counts first, names, what set removes", () => {
+  const diffArgs = (spec: string, ...extra: string[]) => ["diff", "--spec", spec, "--account-url", server.url, "--principals", principalsFile, ...extra];
+  // sales: the directory, readme.txt, and per region the directory, 4 files, 2024/ and 2 files: 26 paths; plus the filesystem root (traverse).
+  const SALES_PATHS = 26;
+
+  it("gives per-rule counts of paths checked, would change and already right, and no line per path without --verbose", async () => {
+    seed("dcount");
+    const spec = specFile({ rules: [{ path: "dcount/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    // A few paths already right: they are counted as such, not as changes.
+    await acl(["apply", ...target(specFile({ rules: [{ path: "dcount/sales/eu", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }))]);
+    server.resetStats();
+    const run = await acl(diffArgs(spec));
+    expect(run.code).toBe(1);
+    // eu: the directory, 4 files, 2024/ and 2 files are right; the root already has --x from the eu rule.
+    expect(run.out.split("\n")[0]).toBe(`dcount/sales (modify): would change: ${SALES_PATHS + 1} paths checked, ${SALES_PATHS - 8} would change, 9 already right`);
+    expect(run.out).not.toContain("dcount/sales/us/f0.csv");
+    expect(run.err).not.toContain("would modify");
+    expect(run.err.split("\n").filter((l) => l !== "").length).toBeLessThan(5);
+    expect(server.stats.writes).toBe(0);
+
+    const verbose = await acl(diffArgs(spec, "--verbose"));
+    expect(verbose.out).toContain(`  dcount/sales/us/f0.csv: add group:${READERS}(dl-readers):r-x`);
+    expect(verbose.out).not.toContain("dcount/sales/eu/f0.csv");
+
+    const json = JSON.parse((await acl(diffArgs(spec, "--json"))).out) as { rules: { diff: { checked: number; wouldChange: number; paths: { path: string }[] } }[] };
+    expect(json.rules[0].diff).toMatchObject({ checked: SALES_PATHS + 1, wouldChange: SALES_PATHS - 8 });
+    expect(json.rules[0].diff.paths.map((p) => p.path)).toContain("dcount/sales/us/f0.csv");
+    expect(json.rules[0].diff.paths).toHaveLength(SALES_PATHS - 8);
+  });
+
+  it("shows what a mode: set would remove (entries present now), with principal names next to object ids", async () => {
+    seed("dset");
+    await acl(["apply", ...target(specFile({ rules: [{ path: "dset/sales", entries: [{ group: "dl-writers", permissions: "rwx" }, { group: "dl-readers", permissions: "r-x" }] }] }))]);
+    const spec = specFile({ rules: [{ path: "dset/sales", mode: "set", entries: [{ group: "dl-readers", permissions: "r-x" }] }] });
+    server.resetStats();
+    const run = await acl(diffArgs(spec));
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(`dset/sales (set): would change: ${SALES_PATHS + 1} paths checked, ${SALES_PATHS} would change, 1 already right`);
+    expect(run.out).toContain(`  mode set would remove entries present now:\n    group:${WRITERS}(dl-writers):rwx on ${SALES_PATHS} paths`);
+    expect(server.stats.writes).toBe(0);
+    // Read back: the diff changed nothing.
+    expect(await aclOf("dset", "sales/eu/f0.csv")).toContain(WRITERS);
   });
 });

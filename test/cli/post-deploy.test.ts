@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "fs";
+import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from "fs";
+import { hostname } from "os";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
@@ -241,5 +242,119 @@ describe("post-deploy: the ACL checkpoint by default", () => {
     }
     expect(readdirSync(stateDir)).toEqual(["acl-checkpoint-shared.json"]);
     expect(readJournal(path.join(stateDir, "acl-checkpoint-shared.json")).state.status).toBe("complete");
+  });
+});
+
+describe("post-deploy: the truth before the first write", () => {
+  const sdk = () => new DataLakeServiceClient(server.url, new StorageSharedKeyCredential(server.accountName, server.accountKey));
+  const readersOn = async (fs: string, p: string) => (await sdk().getFileSystemClient(fs).getDirectoryClient(p).getAccessControl()).acl.some((a) => a.entityId === READERS);
+  const aclStack = (name: string, folders: string[], rulePaths: string[]) =>
+    stackFile(
+      name,
+      stackConfig([{ name, folders }], {
+        "adls-migration:acls": { rules: rulePaths.map((p) => ({ path: p, entries: [{ group: "dl-readers", permissions: "r-x" }, { group: "dl-readers", permissions: "r-x", default: true }] })) },
+      }),
+    );
+  const argsFor = (file: string, cp: string) => ["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json"), "--checkpoint", path.join(dir, cp)];
+
+  it("--dry-run on a fresh deploy plans the ACLs on the folders the same run would create, and writes nothing", async () => {
+    server.createFilesystem("fresh");
+    const file = aclStack("fresh", ["landing/sales", "landing/finance"], ["fresh/landing"]);
+    server.resetStats();
+    const run = await postDeploy([...argsFor(file, "cp-fresh.json"), "--dry-run"]);
+    expect(run.err).not.toContain("does not exist");
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("ok   folders: 2 to create, 0 already present");
+    // landing, landing/sales, landing/finance (created by the same run) and --x on the filesystem root.
+    expect(run.out).toContain("ok   acls: would change 1 rule(s): fresh/landing 4 of 4 paths");
+    expect(server.stats.writes).toBe(0);
+    expect(await sdk().getFileSystemClient("fresh").getDirectoryClient("landing").exists()).toBe(false);
+
+    // The real run then does what the dry run said.
+    expect((await postDeploy(argsFor(file, "cp-fresh.json"))).code).toBe(0);
+    expect(await readersOn("fresh", "landing/sales")).toBe(true);
+  });
+
+  it("an ACL rule on a path that neither exists nor is declared: exit 2 and no folder created", async () => {
+    server.createFilesystem("early2");
+    const file = aclStack("early2", ["landing"], ["early2/landing", "early2/elsewhere"]);
+    server.resetStats();
+    const run = await postDeploy(argsFor(file, "cp-early2.json"));
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("rules[1] (early2/elsewhere): the path does not exist");
+    expect(run.err).toContain("nothing was changed");
+    expect(server.stats.writes).toBe(0);
+    expect(await sdk().getFileSystemClient("early2").getDirectoryClient("landing").exists()).toBe(false);
+  });
+
+  it("a checkpoint held by another run: exit 2 naming the holder, and no folder created", async () => {
+    server.createFilesystem("held");
+    const file = aclStack("held", ["landing"], ["held/landing"]);
+    const cp = path.join(dir, "cp-held.json");
+    writeFileSync(`${cp}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: "2026-01-01T00:00:00.000Z" }));
+    try {
+      server.resetStats();
+      const run = await postDeploy(argsFor(file, "cp-held.json"));
+      expect(run.code).toBe(2);
+      expect(run.err).toContain(`is in use by pid ${process.pid}`);
+      expect(server.stats.writes).toBe(0);
+      expect(await sdk().getFileSystemClient("held").getDirectoryClient("landing").exists()).toBe(false);
+    } finally {
+      unlinkSync(`${cp}.lock`);
+    }
+  });
+
+  it("--only / --skip run the named steps; unknown names are exit 2", async () => {
+    server.createFilesystem("sel");
+    const file = aclStack("sel", ["landing"], ["sel/landing"]);
+    const args = argsFor(file, "cp-sel.json");
+    const bad = await postDeploy([...args, "--only", "folders,acl"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--only folders,acl: unknown step "acl"; the steps are folders, triggers, acls');
+    expect((await postDeploy([...args, "--only", "folders", "--skip", "acls"])).code).toBe(2);
+
+    const folders = await postDeploy([...args, "--only", "folders"]);
+    expect(folders.code).toBe(0);
+    expect(folders.out).toContain("ok   folders: 1 created");
+    expect(folders.out).toContain("skip acls: not selected");
+    expect(await readersOn("sel", "landing")).toBe(false);
+
+    const acls = await postDeploy([...args, "--skip", "folders,triggers"]);
+    expect(acls.code).toBe(0);
+    expect(acls.out).toContain("skip folders: not selected");
+    expect(acls.out).toMatch(/ok {3}acls: applied 1 rule\(s\)/);
+    expect(await readersOn("sel", "landing")).toBe(true);
+  });
+
+  it("--json prints one document: each step, its outcome and counts", async () => {
+    server.createFilesystem("jsonfs");
+    const file = aclStack("jsonfs", ["landing/a", "landing/b"], ["jsonfs/landing"]);
+    const run = await postDeploy([...argsFor(file, "cp-js.json"), "--json", "--skip", "triggers"]);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.out) as { ok: boolean; dryRun: boolean; steps: { name: string; outcome: string; counts: Record<string, number> }[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.steps.map((s) => [s.name, s.outcome])).toEqual([["folders", "ok"], ["triggers", "skipped"], ["acls", "ok"]]);
+    expect(doc.steps[0].counts).toEqual({ created: 2, existing: 0, failed: 0 });
+    // landing, landing/a, landing/b, and --x on the filesystem root (traverse).
+    expect(doc.steps[2].counts).toMatchObject({ rules: 1, directories: 4, failures: 0 });
+  });
+});
+
+describe("post-deploy: missing Azure credentials", () => {
+  it("is one line saying what to do, before any folder is created", async () => {
+    server.createFilesystem("nocred");
+    const outputs = path.join(dir, "nocred-outputs.json");
+    const factoryId = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.DataFactory/factories/f";
+    writeFileSync(outputs, JSON.stringify(stackOutputs({ dfsEndpoint: server.url, principals: {}, resourceGroupName: "rg", factoryName: "f", factoryId, pipelines: ["p"], triggers: ["t1", "t2"] })));
+    const file = stackFile("nocred", stackConfig([{ name: "nocred", folders: ["landing"] }]));
+    server.resetStats();
+    // No io.arm: the real DefaultAzureCredential, with no credential anywhere in this environment.
+    const run = await postDeploy(["--config-file", file, "--outputs", outputs, "--arm-endpoint", "https://127.0.0.1:9"]);
+    expect(run.code).toBe(2);
+    expect(run.err.trim().split("\n")).toEqual([
+      expect.stringMatching(/^no Azure credentials for the trigger step \(Azure Resource Manager\): run `az login`.*AZURE_CLIENT_SECRET.*; or pass --skip triggers$/),
+    ]);
+    expect(run.err).not.toContain("EnvironmentCredential");
+    expect(server.stats.writes).toBe(0);
   });
 });
