@@ -33,14 +33,17 @@ export interface FactoryRig {
 }
 
 export async function startFactoryRig(plan: Plan, gen1: Gen1Seed[], opts: { clock?: Date } = {}): Promise<FactoryRig> {
-  let clock = (): number => Date.now();
+  // Built first: a plan the emulator cannot load throws before any server starts.
+  const catalog = catalogFromPlan(plan.resources);
+  // Both lakes stamp writes with the factory's clock (set below, once the factory exists).
+  const start = (opts.clock ?? new Date()).getTime();
+  let clock = (): number => start;
   const gen1Server = await startWebHdfsServer({ entries: gen1, lifetimeMs: 60_000, now: () => clock() });
   const dfs = await startDfsServer({ now: () => clock() });
   for (const fs of plan.outputs.filesystems as string[]) dfs.createFilesystem(fs);
-  const catalog = catalogFromPlan(plan.resources);
   const gen1Lake = gen1WebHdfsStore(gen1Server);
   const gen2Lake = gen2DfsStore({ url: dfs.url, accountName: dfs.accountName, accountKey: dfs.accountKey });
-  const factory = new FactoryEmulator({ catalog, stores: bindLakes(catalog, { gen1: gen1Lake, gen2: gen2Lake }), clock: opts.clock });
+  const factory = new FactoryEmulator({ catalog, stores: bindLakes(catalog, { gen1: gen1Lake, gen2: gen2Lake }), clock: new Date(start) });
   clock = () => factory.now().getTime();
   return {
     factory,
