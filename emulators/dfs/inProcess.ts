@@ -47,11 +47,14 @@ export interface DfsAccessChange {
  * filesystem root ("a/b.csv"); "" is the root.
  */
 export class DfsTree {
-  constructor(private readonly filesystems: Map<string, Filesystem>) {}
+  constructor(
+    private readonly filesystems: Map<string, Filesystem>,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Creates the filesystem if it does not exist. */
   createFilesystem(name: string): void {
-    if (!this.filesystems.has(name)) this.filesystems.set(name, new Filesystem(name));
+    if (!this.filesystems.has(name)) this.filesystems.set(name, new Filesystem(name, this.clock));
   }
 
   filesystemNames(): string[] {

@@ -49,6 +49,8 @@ export interface DfsServerOptions extends DfsFaults {
   accountKey?: string;
   /** Count how often each path was processed by a recursive ACL batch (stats.processed). */
   trackProcessed?: boolean;
+  /** Epoch ms for creation and Last-Modified times (default Date.now; tests pass the factory emulator's clock so windows select by it). */
+  now?: () => number;
 }
 
 export interface DfsServer {
@@ -75,8 +77,8 @@ export interface DfsServer {
 }
 
 export async function startDfsServer(options: DfsServerOptions = {}): Promise<DfsServer> {
-  const { port: requestedPort = 0, trackProcessed = false, accountName = DEV_ACCOUNT_NAME, accountKey = DEV_ACCOUNT_KEY, ...faults } = options;
-  const state = new DfsState(accountName, accountKey, faults, trackProcessed);
+  const { port: requestedPort = 0, trackProcessed = false, accountName = DEV_ACCOUNT_NAME, accountKey = DEV_ACCOUNT_KEY, now = Date.now, ...faults } = options;
+  const state = new DfsState(accountName, accountKey, faults, trackProcessed, now);
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     handleRequest(state, req, res).catch((err: unknown) => {
@@ -96,7 +98,7 @@ export async function startDfsServer(options: DfsServerOptions = {}): Promise<Df
   });
   const port = (server.address() as AddressInfo).port;
   state.accountUrl = `http://127.0.0.1:${port}/${accountName}`;
-  const tree = new DfsTree(state.filesystems);
+  const tree = new DfsTree(state.filesystems, now);
   return {
     url: state.accountUrl,
     accountName,

@@ -23,6 +23,8 @@ export class DfsState {
     readonly accountKey: string,
     public faults: DfsFaults,
     readonly trackProcessed: boolean,
+    /** Epoch ms for creation and Last-Modified times. */
+    readonly clock: () => number = Date.now,
   ) {}
 
   /** A timer the server cancels on close, so nothing outlives it. */

@@ -32,10 +32,11 @@ export class PathNode {
   constructor(
     readonly isDir: boolean,
     acl: PathAcl,
+    now = Date.now(),
   ) {
     if (isDir) this.children = new Map();
     this.acl = acl;
-    this.created = Date.now();
+    this.created = now;
     this.lastModified = this.created;
     this.version = nextVersion();
   }
@@ -170,11 +171,16 @@ export function descendants(dir: PathNode, prefix: string, from?: string[]): Ite
 export class Filesystem {
   readonly root: PathNode;
   etag: string;
-  readonly created = Date.now();
+  readonly created: number;
   metadata: Record<string, string> = {};
 
-  constructor(readonly name: string) {
-    this.root = new PathNode(true, minimalAcl(0o750));
+  constructor(
+    readonly name: string,
+    /** Epoch ms for creation and Last-Modified times (the server's `now` option). */
+    readonly clock: () => number = Date.now,
+  ) {
+    this.created = clock();
+    this.root = new PathNode(true, minimalAcl(0o750), this.created);
     this.etag = this.root.etag;
   }
 
@@ -217,12 +223,12 @@ export class Filesystem {
       if (existing && last && existing.isDir !== isDir) return "conflict";
       if (existing && existing.isDir) {
         // Re-creating a directory keeps its subtree.
-        existing.touch();
+        existing.touch(this.clock());
         return existing;
       }
       const childIsDir = last ? isDir : true;
       const childMode = last ? mode & 0o777 : 0o777;
-      const child = new PathNode(childIsDir, inheritedAcl(node.acl, childIsDir, childMode, umask));
+      const child = new PathNode(childIsDir, inheritedAcl(node.acl, childIsDir, childMode, umask), this.clock());
       child.group = node.group;
       child.sticky = last && (mode & STICKY_BIT) !== 0;
       node.add(segs[i], child);

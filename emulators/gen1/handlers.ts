@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "http";
 import { Gen1Node, Gen1Tree, absolute, join, upperBound } from "./tree";
+import { remote, send } from "./reply";
+import { WRITE_OPS, open } from "./writeOps";
+
+export { remote, send } from "./reply";
 
 /** A fault a test injects into the WebHDFS emulator. */
 export interface Gen1Fault {
@@ -23,10 +27,12 @@ export interface Gen1Context {
   cycleTokens: boolean;
   faults: Gen1Fault[];
   calls: Record<string, number>;
+  /** Owner of what CREATE and MKDIRS make: the caller's object id (one caller per emulator). */
+  callerId: string;
 }
 
 /** One WebHDFS request: endpoint and bearer check, injected faults, then the op. */
-export function handleWebHdfs(c: Gen1Context, req: IncomingMessage, res: ServerResponse): void {
+export async function handleWebHdfs(c: Gen1Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const op = (url.searchParams.get("op") ?? "").toUpperCase();
   c.calls[op] = (c.calls[op] ?? 0) + 1;
@@ -42,19 +48,46 @@ export function handleWebHdfs(c: Gen1Context, req: IncomingMessage, res: ServerR
     if (fault.hang) return;
     return send(res, fault.status, remote("ADLException", `injected fault ${fault.status} for ${op} ${p}`));
   }
-  const node = c.tree.get(p);
-  if (!node) return send(res, 404, remote("FileNotFoundException", `File/Folder does not exist: ${p}`));
-  switch (op) {
-    case "GETFILESTATUS":
-      return send(res, 200, { FileStatus: fileStatus(node, "") });
-    case "GETACLSTATUS":
-      return send(res, 200, aclStatus(node));
-    case "LISTSTATUS":
-      return send(res, 200, listStatus(c, p, node, url.searchParams));
-    default:
-      return send(res, 400, remote("IllegalArgumentException", `Invalid value for webhdfs parameter "op": ${op}`));
+  const handler = OPS[op];
+  if (!handler || handler.method !== req.method) return send(res, 400, remote("IllegalArgumentException", `Invalid value for webhdfs parameter "op": ${op} with HTTP ${req.method}`));
+  if (handler.needsPath && !c.tree.get(p)) return send(res, 404, remote("FileNotFoundException", `File/Folder does not exist: ${p}`));
+  try {
+    await handler.run({ c, req, res, url, p, q: url.searchParams });
+  } catch (err) {
+    // Malformed parameters: WebHDFS answers IllegalArgumentException with 400 (Hadoop WebHDFS REST API, "Error Responses").
+    send(res, 400, remote("IllegalArgumentException", (err as Error).message));
   }
 }
+
+export interface OpCall {
+  c: Gen1Context;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  p: string;
+  q: URLSearchParams;
+}
+
+export interface Op {
+  method: "GET" | "PUT" | "DELETE";
+  /** The path must exist (404 otherwise). */
+  needsPath: boolean;
+  run(call: OpCall): void | Promise<void>;
+}
+
+/**
+ * The ops, with the HTTP method WebHDFS assigns each (Hadoop WebHDFS REST
+ * API, "Operations"). Reads: GETFILESTATUS, LISTSTATUS, GETACLSTATUS, OPEN.
+ * Writes (writeOps.ts): CREATE, MKDIRS, RENAME, DELETE, SETPERMISSION,
+ * SETOWNER, SETACL, MODIFYACLENTRIES.
+ */
+const OPS: Record<string, Op> = {
+  GETFILESTATUS: { method: "GET", needsPath: true, run: ({ c, res, p }) => send(res, 200, { FileStatus: fileStatus(c.tree.get(p)!, "") }) },
+  GETACLSTATUS: { method: "GET", needsPath: true, run: ({ c, res, p }) => send(res, 200, aclStatus(c.tree.get(p)!)) },
+  LISTSTATUS: { method: "GET", needsPath: true, run: ({ c, res, p, q }) => send(res, 200, listStatus(c, p, c.tree.get(p)!, q)) },
+  OPEN: { method: "GET", needsPath: true, run: open },
+  ...WRITE_OPS,
+};
 
 function aclStatus(node: Gen1Node): unknown {
   return { AclStatus: { entries: node.acl ?? [], owner: node.owner, group: node.group, permission: node.permission, stickyBit: false } };
@@ -75,7 +108,7 @@ function listStatus(c: Gen1Context, p: string, node: Gen1Node, q: URLSearchParam
   return c.legacyPaging ? { FileStatuses: { FileStatus } } : { FileStatuses: { FileStatus, continuationToken: more ? token : "" } };
 }
 
-function fileStatus(node: Gen1Node, suffix: string): Record<string, unknown> {
+export function fileStatus(node: Gen1Node, suffix: string): Record<string, unknown> {
   return {
     length: node.length,
     pathSuffix: suffix,
@@ -89,14 +122,4 @@ function fileStatus(node: Gen1Node, suffix: string): Record<string, unknown> {
     group: node.group,
     aclBit: (node.acl ?? []).length > 0,
   };
-}
-
-export function send(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function remote(exception: string, message: string): unknown {
-  return { RemoteException: { exception, message, javaClassName: `org.apache.hadoop.security.${exception}` } };
 }

@@ -4,9 +4,11 @@ import { Gen1Fault, handleWebHdfs, remote, send } from "./handlers";
 import { Gen1Seed, Gen1Tree } from "./tree";
 
 /**
- * Loopback stand-in for the ADLS Gen1 WebHDFS endpoint, limited to what the
- * source reader uses: LISTSTATUS (listSize/listAfter paging), GETFILESTATUS,
- * GETACLSTATUS, bearer-token check, and injected faults.
+ * Loopback stand-in for the ADLS Gen1 WebHDFS endpoint: LISTSTATUS
+ * (listSize/listAfter paging), GETFILESTATUS, GETACLSTATUS, OPEN, and the
+ * writes Data Factory and tests make (CREATE, MKDIRS, RENAME, DELETE,
+ * SETPERMISSION, SETOWNER, SETACL, MODIFYACLENTRIES; writeOps.ts), with a
+ * bearer-token check and injected faults.
  *
  * Response shapes follow the Gen1 service (api-version 2018-09-01), as the
  * Azure Gen1 SDKs parse them: `{"FileStatuses":{"FileStatus":[...],
@@ -14,8 +16,9 @@ import { Gen1Seed, Gen1Tree } from "./tree";
  * `{"AclStatus":{"entries":[...],"owner","group","permission","stickyBit"}}`;
  * errors as `{"RemoteException":{"exception","message","javaClassName"}}`.
  *
- * Layout: handlers.ts (request → op), tree.ts (the namespace, also the
- * in-process API `server.tree`).
+ * Layout: handlers.ts (request → op, read ops), writeOps.ts (OPEN and
+ * writes), acl.ts (ACL and permission changes), tree.ts (the namespace, also
+ * the in-process API `server.tree`).
  */
 
 export type { Gen1Fault } from "./handlers";
@@ -38,6 +41,10 @@ export interface WebHdfsServerOptions {
    * of the folder's first page again (A→B→A), a paging cycle.
    */
   cycleTokens?: boolean;
+  /** Epoch ms that writes stamp as modification time (default Date.now; tests pass the factory emulator's clock). */
+  now?: () => number;
+  /** Object id of the one caller: owner of what CREATE and MKDIRS make (default "gen1-caller-oid"). */
+  callerId?: string;
   /** The server closes itself after this long (default 120 s; tests must not leave it running). */
   lifetimeMs?: number;
 }
@@ -48,17 +55,21 @@ export interface WebHdfsServer {
   token: string;
   /** Requests served, by op (faulted ones included). */
   calls: Record<string, number>;
+  /** Live list of injected faults: push to add one while the server runs. */
+  faults: Gen1Fault[];
   /**
    * Direct (no HTTP) access to the namespace: `put` a file or directory
-   * (content, owner, group, permission, ACL entries), `update`, `get`,
-   * `childNames`, `delete`. Changes show in the next listing.
+   * (content, owner, group, permission, ACL entries) as a seed, `update`,
+   * `get`, `read`, `childNames`, and the writes with WebHDFS semantics
+   * (modification times on the clock): `createFile`, `mkdirs`, `rename`,
+   * `delete`. Changes show in the next request.
    */
   tree: Gen1Tree;
   close(): Promise<void>;
 }
 
 export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<WebHdfsServer> {
-  const tree = new Gen1Tree(opts.compareNames);
+  const tree = new Gen1Tree(opts.compareNames, opts.now);
   for (const seed of opts.entries) tree.put(seed);
   const context = {
     tree,
@@ -68,13 +79,10 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     cycleTokens: opts.cycleTokens ?? false,
     faults: (opts.faults ?? []).map((f) => ({ ...f })),
     calls: {} as Record<string, number>,
+    callerId: opts.callerId ?? "gen1-caller-oid",
   };
   const server = createServer((req, res) => {
-    try {
-      handleWebHdfs(context, req, res);
-    } catch (err) {
-      send(res, 500, remote("RuntimeException", (err as Error).message));
-    }
+    handleWebHdfs(context, req, res).catch((err: Error) => send(res, 500, remote("RuntimeException", err.message)));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const lifetime = setTimeout(() => server.close(), opts.lifetimeMs ?? 120_000);
@@ -84,6 +92,7 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     url: `http://127.0.0.1:${port}`,
     token: context.token,
     calls: context.calls,
+    faults: context.faults,
     tree,
     close: () =>
       new Promise<void>((resolve) => {

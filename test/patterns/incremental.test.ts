@@ -61,7 +61,7 @@ describe("incremental in the emulators", () => {
 
     // Window 1 [S, S+1h): a changed and a new file; the window is due at its end + 15 min delay.
     let lake = withChanges(LAKE, [file("/raw/sales/2026/01/a.csv", S + 10 * M, 310), file("/raw/finance/q1/new.bin", S + 59 * M)]);
-    await rig.reseedGen1(lake);
+    rig.reseedGen1(lake);
     expect((await rig.factory.advanceTo(new Date(S + H + 14 * M))).windows).toEqual([]);
     const w1 = await rig.factory.advanceTo(new Date(S + H + 15 * M));
     expect(w1.windows).toEqual([{ trigger: "incremental-window", windowStart: "2026-12-01T00:00:00.000Z", windowEnd: "2026-12-01T01:00:00.000Z", status: "Succeeded", attempts: 1 }]);
@@ -71,7 +71,7 @@ describe("incremental in the emulators", () => {
     // Gen1 fails the first three reads of /raw/sales: the copy's own retries (policy.retry 2) are used up,
     // the run fails, and the trigger's retryPolicy runs the window again 300 s later.
     lake = withChanges(lake, [file("/raw/sales/2026/02/edge.csv", S + H), file("/raw/sales/deep/er/f.csv", S + H + 30 * M)]);
-    await rig.reseedGen1(lake, [{ op: "GETFILESTATUS", path: "/raw/sales", status: 500, times: 3 }]);
+    rig.reseedGen1(lake, [{ op: "GETFILESTATUS", path: "/raw/sales", status: 500, times: 3 }]);
     const w2 = await rig.factory.advanceTo(new Date(S + 2 * H + 19 * M));
     expect(w2.windows.map((w) => [w.windowStart.slice(11, 16), w.status, w.attempts])).toEqual([["01:00", "RetryWaiting", 1]]);
     await rig.factory.advanceTo(new Date(S + 2 * H + 20 * M));
@@ -82,7 +82,7 @@ describe("incremental in the emulators", () => {
     // Stopped for three windows (a deployment); changes land meanwhile.
     trigger.runtimeState = "Stopped";
     lake = withChanges(lake, [file("/raw/sales/2026/01/b.csv", S + 2 * H + 5 * M, 9), file("/raw/finance/q1/g.bin", S + 4 * H + 1 * M)]);
-    await rig.reseedGen1(lake);
+    rig.reseedGen1(lake);
     expect((await rig.factory.advanceTo(new Date(S + 5 * H + 15 * M))).windows).toEqual([]);
     trigger.runtimeState = "Started";
     const backfill = await rig.factory.advanceTo(new Date(S + 5 * H + 30 * M));

@@ -1,4 +1,4 @@
-import { gen1Content } from "../../emulators/factory/stores/gen1WebHdfs";
+import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
 import { type FactoryRig, startFactoryRig } from "../support/factoryRig";
 import { FOLDERS, LAKE, T, expectMirror } from "../support/lake";
 import { planWith } from "../support/plan";

@@ -9,37 +9,62 @@ import type { Plan } from "../../scripts/plan/runtime";
 
 /**
  * A planned stack's factory running in the emulator against a seeded Gen1
- * emulator and a DFS emulator holding the stack's filesystems. Gen1 has no
- * write API yet, so `reseedGen1` replaces the Gen1 server with one holding
- * the new tree (the store follows it): that is how tests change Gen1
- * between windows.
+ * emulator and a DFS emulator holding the stack's filesystems. Gen1's
+ * writes (what Data Factory copies into it) are stamped with the factory's
+ * clock. Tests change Gen1 in place: through `gen1.tree` (writes with
+ * WebHDFS semantics), or with `reseedGen1`, which replaces the whole tree
+ * and the injected faults.
  */
 export interface FactoryRig {
   factory: FactoryEmulator;
   catalog: FactoryCatalog;
+  gen1: WebHdfsServer;
   dfs: DfsServer;
   gen2: DataLakeServiceClient;
-  reseedGen1(entries: Gen1Seed[], faults?: Gen1Fault[]): Promise<void>;
+  reseedGen1(entries: Gen1Seed[], faults?: Gen1Fault[]): void;
+  /**
+   * `pulumi up` of a changed plan into the running factory: every object is
+   * replaced by the new plan's; a trigger whose definition did not change
+   * keeps its state (windows run, started or stopped), as ADF keeps an
+   * untouched trigger; a changed or removed one loses it.
+   */
+  redeploy(plan: Plan): void;
   close(): Promise<void>;
 }
 
 export async function startFactoryRig(plan: Plan, gen1: Gen1Seed[], opts: { clock?: Date } = {}): Promise<FactoryRig> {
-  let gen1Server: WebHdfsServer = await startWebHdfsServer({ entries: gen1, lifetimeMs: 60_000 });
-  const dfs = await startDfsServer();
-  for (const fs of plan.outputs.filesystems as string[]) dfs.createFilesystem(fs);
+  // Built first: a plan the emulator cannot load throws before any server starts.
   const catalog = catalogFromPlan(plan.resources);
-  const gen1Lake = { ...gen1WebHdfsStore(gen1Server) };
+  // Both lakes stamp writes with the factory's clock (set below, once the factory exists).
+  const start = (opts.clock ?? new Date()).getTime();
+  let clock = (): number => start;
+  const gen1Server = await startWebHdfsServer({ entries: gen1, lifetimeMs: 60_000, now: () => clock() });
+  const dfs = await startDfsServer({ now: () => clock() });
+  for (const fs of plan.outputs.filesystems as string[]) dfs.createFilesystem(fs);
+  const gen1Lake = gen1WebHdfsStore(gen1Server);
   const gen2Lake = gen2DfsStore({ url: dfs.url, accountName: dfs.accountName, accountKey: dfs.accountKey });
-  const factory = new FactoryEmulator({ catalog, stores: bindLakes(catalog, { gen1: gen1Lake, gen2: gen2Lake }), clock: opts.clock });
+  const factory = new FactoryEmulator({ catalog, stores: bindLakes(catalog, { gen1: gen1Lake, gen2: gen2Lake }), clock: new Date(start) });
+  clock = () => factory.now().getTime();
   return {
     factory,
     catalog,
+    gen1: gen1Server,
     dfs,
     gen2: new DataLakeServiceClient(dfs.url, new StorageSharedKeyCredential(dfs.accountName, dfs.accountKey)),
-    async reseedGen1(entries, faults) {
-      await gen1Server.close();
-      gen1Server = await startWebHdfsServer({ entries, faults, lifetimeMs: 60_000 });
-      Object.assign(gen1Lake, gen1WebHdfsStore(gen1Server));
+    reseedGen1(entries, faults = []) {
+      for (const name of [...gen1Server.tree.childNames("/")]) gen1Server.tree.delete(`/${name}`, true);
+      for (const seed of entries) gen1Server.tree.put(seed);
+      gen1Server.faults.splice(0, gen1Server.faults.length, ...faults.map((f) => ({ ...f })));
+    },
+    redeploy(next) {
+      const fresh = catalogFromPlan(next.resources);
+      for (const key of ["linkedServices", "datasets", "pipelines", "triggers"] as const) {
+        catalog[key].clear();
+        for (const [name, def] of fresh[key]) catalog[key].set(name, def);
+      }
+      for (const [name, state] of [...factory.triggers]) {
+        if (JSON.stringify(state.definition) !== JSON.stringify(catalog.triggers.get(name))) factory.triggers.delete(name);
+      }
     },
     async close() {
       await Promise.all([gen1Server.close(), dfs.close()]);

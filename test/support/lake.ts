@@ -1,5 +1,5 @@
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
-import { gen1Content } from "../../emulators/factory/stores/gen1WebHdfs";
+import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
 import type { Gen1Seed } from "../../emulators/gen1/server";
 import { type Gen2Path, listGen2 } from "./factoryRig";
 

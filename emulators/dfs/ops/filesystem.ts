@@ -9,7 +9,7 @@ export function createFilesystem(state: DfsState, ctx: RequestContext, name: str
       ? new HttpError(409, "ContainerAlreadyExists", "The specified container already exists.")
       : new HttpError(409, "FilesystemAlreadyExists", "The specified filesystem already exists.");
   }
-  const fs = new Filesystem(name);
+  const fs = new Filesystem(name, state.clock);
   fs.metadata = metadataFrom(ctx.req);
   state.filesystems.set(name, fs);
   ctx.res.setHeader("ETag", fs.etag);

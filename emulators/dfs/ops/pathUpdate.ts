@@ -33,7 +33,7 @@ export function flush(ctx: RequestContext, fs: Filesystem, path: string): number
   node.pending = undefined;
   const md5 = ctx.req.headers["x-ms-content-md5"];
   node.contentMd5 = typeof md5 === "string" ? Buffer.from(md5, "base64") : undefined;
-  node.touch();
+  node.touch(fs.clock());
   ctx.res.setHeader("ETag", node.etag);
   ctx.res.setHeader("Last-Modified", new Date(node.lastModified).toUTCString());
   ctx.res.setHeader("x-ms-request-server-encrypted", "true");

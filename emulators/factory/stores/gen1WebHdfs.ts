@@ -1,24 +1,31 @@
-import { createHash } from "crypto";
-import { type LakeEntry, type LakeStore, type Location, StoreError, joinPath } from "./store";
+import { type LakeEntry, type LakeStore, StoreError, joinPath } from "./store";
 
 /**
- * The Gen1 side of a copy, spoken over WebHDFS to the Gen1 emulator
- * (LISTSTATUS with listAfter paging, GETACLSTATUS), as the ADF connector
- * reads Gen1. The emulator serves metadata only (no OPEN, no writes yet: the
- * emu branch adds them), so a file's bytes are generated from its path, size
- * and modification time: the same inputs always give the same bytes, and any
- * change to a file changes them. Writing into Gen1 fails by name.
+ * The Gen1 side of a copy, spoken over WebHDFS to the Gen1 emulator, as the
+ * ADF AzureDataLakeStore connector reads and writes Gen1: LISTSTATUS with
+ * listAfter paging, GETACLSTATUS, OPEN (`read=true`), and as a sink CREATE
+ * (`write=true&overwrite=true`: a sink file of the same name is replaced,
+ * as the Gen2 sink's create does) and MKDIRS, the
+ * single-step forms the ADLS SDKs use (see emulators/gen1/writeOps.ts).
+ * ACL, owner and group are never set on Gen1: ADF refuses preserve into it
+ * (activities/copy.ts), so setPosix fails by name.
  */
 export function gen1WebHdfsStore(opts: { url: string; token: string }): LakeStore {
   const base = `${opts.url.replace(/\/+$/, "")}/webhdfs/v1`;
-  async function call<T>(path: string, op: string, extra = ""): Promise<T | undefined> {
+  async function request(path: string, op: string, extra = "", init: { method?: string; body?: Buffer } = {}): Promise<Response | undefined> {
     const res = await fetch(`${base}/${path.split("/").map(encodeURIComponent).join("/")}?op=${op}${extra}`, {
+      method: init.method ?? "GET",
       headers: { authorization: `Bearer ${opts.token}` },
+      ...(init.body ? { body: init.body } : {}),
     });
     if (res.status === 404) return undefined;
-    if (res.status === 403) throw new StoreError("forbidden", `Gen1 ${op} /${path}: 403`);
+    if (res.status === 403) throw new StoreError("forbidden", `Gen1 ${op} /${path}: 403 ${await res.text()}`);
     if (!res.ok) throw new StoreError("other", `Gen1 ${op} /${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    return res;
+  }
+  async function call<T>(path: string, op: string, extra = "", method = "GET"): Promise<T | undefined> {
+    const res = await request(path, op, extra, { method });
+    return res && ((await res.json()) as T);
   }
   interface Status { pathSuffix: string; type: "FILE" | "DIRECTORY"; length: number; modificationTime: number; owner: string; group: string; permission: string }
   async function entry(path: string, rel: string, s: Status): Promise<LakeEntry> {
@@ -57,33 +64,27 @@ export function gen1WebHdfsStore(opts: { url: string; token: string }): LakeStor
       return out;
     },
     async read(file) {
-      const s = await call<{ FileStatus: Status }>(joinPath(file.path), "GETFILESTATUS");
-      if (!s) throw new StoreError("missing", `Gen1 /${file.path} does not exist`);
-      return gen1Content(joinPath(file.path), s.FileStatus.length, s.FileStatus.modificationTime);
+      const res = await request(joinPath(file.path), "OPEN", "&read=true&offset=0");
+      if (!res) throw new StoreError("missing", `Gen1 /${file.path} does not exist`);
+      return Buffer.from(await res.arrayBuffer());
     },
-    writeFile: unsupported,
-    ensureDir: unsupported,
-    setPosix: unsupported,
+    async writeFile(file, content) {
+      await request(joinPath(file.path), "CREATE", "&write=true&overwrite=true", { method: "PUT", body: content });
+    },
+    async ensureDir(dir) {
+      const path = joinPath(dir.path);
+      if (path === "") return;
+      const r = await call<{ boolean: boolean }>(path, "MKDIRS", "", "PUT");
+      if (!r?.boolean) throw new StoreError("other", `Gen1 MKDIRS /${path}: a file is in the way`);
+    },
+    async setPosix(loc) {
+      throw new Error(`setting ACL, owner or group on Gen1 (/${loc.path}) is not something ADF does: it refuses preserve into Gen1`);
+    },
     async stat(file) {
       const s = await call<{ FileStatus: Status }>(joinPath(file.path), "GETFILESTATUS");
       return s && { size: s.FileStatus.length };
     },
   };
-}
-
-async function unsupported(loc: Location): Promise<never> {
-  throw new Error(`writing into Gen1 (/${loc.path}) is not supported by the Gen1 emulator yet`);
-}
-
-/** Deterministic bytes for a Gen1 file that the emulator only knows by its metadata. */
-export function gen1Content(path: string, size: number, modified: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash("sha256").update(`${path}\n${modified}`).digest();
-  for (let i = 0; i < size; i += block.length) {
-    block.copy(out, i);
-    block = createHash("sha256").update(block).digest();
-  }
-  return out;
 }
 
 /**
