@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "http";
+import { gen1Content } from "./content";
 import { Gen1Node, Gen1Tree, absolute, join, upperBound } from "./tree";
 
 /** A fault a test injects into the WebHDFS emulator. */
@@ -42,6 +43,7 @@ export function handleWebHdfs(c: Gen1Context, req: IncomingMessage, res: ServerR
     if (fault.hang) return;
     return send(res, fault.status, remote("ADLException", `injected fault ${fault.status} for ${op} ${p}`));
   }
+  if (op === "CREATE") return create(c, p, req, res, url.searchParams);
   const node = c.tree.get(p);
   if (!node) return send(res, 404, remote("FileNotFoundException", `File/Folder does not exist: ${p}`));
   switch (op) {
@@ -51,9 +53,42 @@ export function handleWebHdfs(c: Gen1Context, req: IncomingMessage, res: ServerR
       return send(res, 200, aclStatus(node));
     case "LISTSTATUS":
       return send(res, 200, listStatus(c, p, node, url.searchParams));
+    case "OPEN":
+      return open(p, node, res);
     default:
       return send(res, 400, remote("IllegalArgumentException", `Invalid value for webhdfs parameter "op": ${op}`));
   }
+}
+
+/** OPEN (GET): the file's bytes, the fixture's content or, without one, bytes generated from its metadata (content.ts). */
+function open(p: string, node: Gen1Node, res: ServerResponse): void {
+  if (node.type !== "FILE") return send(res, 400, remote("FileNotFoundException", `${p} is a directory`));
+  const bytes = node.content ?? gen1Content(p.slice(1), node.length, node.modificationTime);
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes.length });
+  res.end(bytes);
+}
+
+/**
+ * CREATE (PUT) in one request, as the Gen1 SDKs send it: `write=true`
+ * suppresses WebHDFS's 307 redirect to a data node and the body is the
+ * content (azure-data-lake-store-java, Core.create:
+ * "qp.add("write", "true"); // This is to suppress the 307-redirect").
+ * Without `overwrite=true` an existing file is a 403 FileAlreadyExistsException.
+ */
+function create(c: Gen1Context, p: string, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): void {
+  if (req.method !== "PUT") return send(res, 400, remote("IllegalArgumentException", "CREATE is a PUT"));
+  if (q.get("write") !== "true") return send(res, 400, remote("IllegalArgumentException", "CREATE without write=true (the emulator does not redirect)"));
+  const existing = c.tree.get(p);
+  if (existing && (existing.type === "DIRECTORY" || q.get("overwrite") !== "true")) {
+    return send(res, 403, remote("FileAlreadyExistsException", `${p} already exists`));
+  }
+  const chunks: Buffer[] = [];
+  req.on("data", (d: Buffer) => chunks.push(d));
+  req.on("end", () => {
+    c.tree.put({ path: p, content: Buffer.concat(chunks), modified: Date.now() });
+    res.writeHead(201, { "Content-Length": 0 });
+    res.end();
+  });
 }
 
 function aclStatus(node: Gen1Node): unknown {

@@ -1,14 +1,13 @@
-import { createHash } from "crypto";
+import { gen1Content } from "../../gen1/content";
 import { type LakeEntry, type LakeStore, type Location, StoreError, joinPath } from "./store";
 
 /**
  * The Gen1 side of a copy, spoken over WebHDFS to the Gen1 emulator
- * (LISTSTATUS with listAfter paging, GETACLSTATUS), as the ADF connector
- * reads Gen1. The emulator serves metadata only (no OPEN, no writes yet: the
- * emu branch adds them), so a file's bytes are generated from its path, size
- * and modification time: the same inputs always give the same bytes, and any
- * change to a file changes them. Writing into Gen1 fails by name.
+ * (LISTSTATUS with listAfter paging, GETACLSTATUS, OPEN), as the ADF
+ * connector reads Gen1. Files seeded without content have bytes generated
+ * from their metadata (emulators/gen1/content.ts). Writing into Gen1 fails by name.
  */
+export { gen1Content };
 export function gen1WebHdfsStore(opts: { url: string; token: string }): LakeStore {
   const base = `${opts.url.replace(/\/+$/, "")}/webhdfs/v1`;
   async function call<T>(path: string, op: string, extra = ""): Promise<T | undefined> {
@@ -57,9 +56,12 @@ export function gen1WebHdfsStore(opts: { url: string; token: string }): LakeStor
       return out;
     },
     async read(file) {
-      const s = await call<{ FileStatus: Status }>(joinPath(file.path), "GETFILESTATUS");
-      if (!s) throw new StoreError("missing", `Gen1 /${file.path} does not exist`);
-      return gen1Content(joinPath(file.path), s.FileStatus.length, s.FileStatus.modificationTime);
+      const path = joinPath(file.path);
+      const res = await fetch(`${base}/${path.split("/").map(encodeURIComponent).join("/")}?op=OPEN`, { headers: { authorization: `Bearer ${opts.token}` } });
+      if (res.status === 404) throw new StoreError("missing", `Gen1 /${path} does not exist`);
+      if (res.status === 403) throw new StoreError("forbidden", `Gen1 OPEN /${path}: 403`);
+      if (!res.ok) throw new StoreError("other", `Gen1 OPEN /${path}: HTTP ${res.status} ${await res.text()}`);
+      return Buffer.from(await res.arrayBuffer());
     },
     writeFile: unsupported,
     ensureDir: unsupported,
@@ -73,17 +75,6 @@ export function gen1WebHdfsStore(opts: { url: string; token: string }): LakeStor
 
 async function unsupported(loc: Location): Promise<never> {
   throw new Error(`writing into Gen1 (/${loc.path}) is not supported by the Gen1 emulator yet`);
-}
-
-/** Deterministic bytes for a Gen1 file that the emulator only knows by its metadata. */
-export function gen1Content(path: string, size: number, modified: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash("sha256").update(`${path}\n${modified}`).digest();
-  for (let i = 0; i < size; i += block.length) {
-    block.copy(out, i);
-    block = createHash("sha256").update(block).digest();
-  }
-  return out;
 }
 
 /**
