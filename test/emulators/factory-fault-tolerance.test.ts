@@ -18,8 +18,9 @@ beforeAll(async () => {
 describe("factory emulator fault tolerance", () => {
   it("a file deleted during the copy is skipped (fileMissing) and named in the session log on Gen2", async () => {
     const rig = await startFactoryRig(plan, LAKE);
+      // The copy reads a file with OPEN (as the connector does): a 404 there is a file deleted between listing and reading.
     try {
-      await rig.reseedGen1(LAKE, [{ op: "GETFILESTATUS", path: "/raw/sales/2026/01/a.csv", status: 404, times: 10 }]);
+      await rig.reseedGen1(LAKE, [{ op: "OPEN", path: "/raw/sales/2026/01/a.csv", status: 404, times: 10 }]);
       const run = await rig.factory.runs.wait(rig.factory.runs.create("full-copy", {}));
       expect(run.status).toBe("Succeeded");
       const sales = rig.factory.runs.activityRuns.get(run.runId)!.find((a) => a.activityType === "Copy" && (a.output as CopyOutput).filesSkipped > 0)!;
@@ -39,10 +40,10 @@ describe("factory emulator fault tolerance", () => {
   it("a forbidden file without skipErrorFile.fileForbidden fails the run naming the file", async () => {
     const rig = await startFactoryRig(plan, LAKE);
     try {
-      await rig.reseedGen1(LAKE, [{ op: "GETFILESTATUS", path: "/raw/finance/q1/x.bin", status: 403, times: 10 }]);
+      await rig.reseedGen1(LAKE, [{ op: "OPEN", path: "/raw/finance/q1/x.bin", status: 403, times: 10 }]);
       const run = await rig.factory.runs.wait(rig.factory.runs.create("full-copy", {}));
       expect(run.status).toBe("Failed");
-      expect(run.message).toMatch(/q1\/x\.bin: Gen1 GETFILESTATUS \/raw\/finance\/q1\/x\.bin: 403/);
+      expect(run.message).toMatch(/q1\/x\.bin: Gen1 OPEN \/raw\/finance\/q1\/x\.bin: 403/);
     } finally {
       await rig.close();
     }
