@@ -106,9 +106,3 @@ export function openJournal(file: string, planHash: string, resume: boolean): Jo
     throw err;
   }
 }
-
-/** A dry run's journal: in memory, nothing recorded. */
-export function memoryJournal(planHash: string): Journal {
-  const state: JournalState = { planHash, done: new Set(), copies: [], ended: false };
-  return { state, record: (rec) => apply(state, rec), close: () => undefined };
-}
