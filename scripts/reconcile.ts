@@ -14,6 +14,7 @@ import { readStackConfig } from "./lib/stackFile";
 import { type StackOutputs, readStackOutputs } from "./lib/stackOutputs";
 import { stateDir } from "./lib/stateDir";
 import { gen1FileLists } from "./reconcile/gen1Lists";
+import { refuseUnfinished } from "./reconcile/journal";
 import { type ReportFolder, parseReport } from "./reconcile/report";
 import { formatResult } from "./reconcile/output";
 import { DEFAULT_CONCURRENCY, DEFAULT_LIST_FOLDER, DEFAULT_MAX_DELETE, type ReconcileResult, reconcile } from "./reconcile/run";
@@ -166,6 +167,7 @@ function factoryConnection(outputs: StackOutputs, credential: TokenCredential, e
 async function reportFolders(f: Flags, journal: string, problems: string[]): Promise<ReportFolder[]> {
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
+  if (!f.resume && !f.dryRun) refuseUnfinished(journal);
   let raw: unknown;
   let from: string;
   if (f.report) {

@@ -65,6 +65,13 @@ function apply(s: JournalState, rec: JournalRecord): void {
   if (rec.t === "end") s.ended = true;
 }
 
+/** Refuses to start over an unfinished run (checked again under the lock by openJournal); cheap enough to run before a long validate. */
+export function refuseUnfinished(file: string): void {
+  if (existsSync(file) && !replay(file).ended) {
+    throw new UsageError(`--journal ${file} holds an unfinished reconcile; pass --resume to continue it (or move it aside to start over: every action is idempotent)`);
+  }
+}
+
 /** The journal of a run: the stored one with `resume` (same plan), else a new one; an unfinished one is never dropped silently. */
 export function openJournal(file: string, planHash: string, resume: boolean): Journal {
   const lock = acquireLock(file, "--journal");
@@ -80,9 +87,7 @@ export function openJournal(file: string, planHash: string, resume: boolean): Jo
       ftruncateSync(fd, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
       closeSync(fd);
     } else {
-      if (existsSync(file) && !replay(file).ended) {
-        throw new UsageError(`--journal ${file} holds an unfinished reconcile; pass --resume to continue it (or move it aside to start over: every action is idempotent)`);
-      }
+      refuseUnfinished(file);
       const header: JournalRecord = { t: "run", v: 1, planHash, startedAt: new Date().toISOString() };
       writeFileSync(`${file}.tmp`, `${JSON.stringify(header)}\n`);
       renameSync(`${file}.tmp`, file);

@@ -3,7 +3,7 @@ import type { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
 import pLimit from "p-limit";
 import type { FactoryTarget } from "../factory/target";
-import { UsageError } from "../lib/cli";
+import { Interrupted, UsageError } from "../lib/cli";
 import type { RetryOptions } from "../lib/retry";
 import type { PrincipalMap } from "../validate/acl";
 import { type CatchUpOutcome, catchUp } from "./catchUp";
@@ -95,7 +95,10 @@ export async function reconcile(folders: ReportFolder[], opts: ReconcileOptions)
   if (!opts.journalFile) throw new UsageError("reconcile: a journal file is needed unless --dry-run");
   const journal = openJournal(opts.journalFile, planHash(folders), opts.resume ?? false);
   try {
-    await execute(plan, journal, opts, result);
+    await execute(plan, journal, opts, result).catch((err: unknown) => {
+      if (!opts.abortSignal?.aborted) throw err;
+      throw new Interrupted(`reconcile: interrupted; the journal ${opts.journalFile} holds what was done (a started catch-up run included): run again with --resume`);
+    });
     if (result.unfixable.length === 0 && (!result.catchUp || result.catchUp.status === "Succeeded")) journal.record({ t: "end", at: new Date().toISOString() });
   } finally {
     journal.close();

@@ -20,6 +20,8 @@ export interface FactoryRig {
   dfs: DfsServer;
   gen2: DataLakeServiceClient;
   reseedGen1(entries: Gen1Seed[], faults?: Gen1Fault[]): Promise<void>;
+  /** The Gen1 server the store reads now (its url, token and in-process tree). */
+  gen1(): WebHdfsServer;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startFactoryRig(plan: Plan, gen1: Gen1Seed[], opts: { cloc
       gen1Server = await startWebHdfsServer({ entries, faults, lifetimeMs: 60_000 });
       Object.assign(gen1Lake, gen1WebHdfsStore(gen1Server));
     },
+    gen1: () => gen1Server,
     async close() {
       await Promise.all([gen1Server.close(), dfs.close()]);
     },
