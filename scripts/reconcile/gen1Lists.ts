@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { type RetryOptions, StatusError, withRetry } from "../lib/retry";
+import { GEN1_SCOPE } from "../sources/gen1";
 
 /** Where reconcile puts a catch-up file list: a file in Gen1, the store the copy reads from. */
 export interface FileListWriter {
@@ -7,9 +8,6 @@ export interface FileListWriter {
   write(path: string, text: string, signal?: AbortSignal): Promise<void>;
   readonly requests: number;
 }
-
-/** Token audience of the Gen1 data plane. */
-const GEN1_SCOPE = "https://datalake.azure.net/.default";
 
 /**
  * Writes file lists into Gen1 over WebHDFS: one `PUT ?op=CREATE&overwrite=true&write=true`
