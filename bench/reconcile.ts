@@ -91,7 +91,6 @@ async function main(): Promise<void> {
       catalog,
       stores: bindLakes(catalog, { gen1: gen1WebHdfsStore(gen1), gen2: gen2DfsStore({ url: dfs.url, accountName: dfs.accountName, accountKey: dfs.accountKey }) }),
     });
-    const arm = await startFakeArm({ factory, protocol: "http" });
     const configFile = path.join(dir, "Pulumi.bench.yaml");
     writeFileSync(configFile, stringify({ config: CONFIG }));
     const outputsFile = path.join(dir, "outputs.json");
@@ -105,19 +104,21 @@ async function main(): Promise<void> {
     writeFileSync(report, first.stdout);
     const counts = JSON.parse(first.stdout).counts as Record<string, number>;
 
+    // The fake ARM closes itself after a minute: started for the reconcile step only.
+    const arm = await startFakeArm({ factory, protocol: "http" });
     let out = "";
     const started = Date.now();
     const code = await reconcileMain(
       ["--config-file", configFile, "--outputs", outputsFile, "--endpoint", arm.endpoint, "--account-url", dfs.url, "--source-account-url", gen1.url, "--journal", path.join(dir, "journal.jsonl"), "--report", report, "--delete", "--max-delete", "100000", "--json"],
-      { out: (s) => (out += s), err: () => undefined, env: { ...sharedKey }, tty: false, credential, pollIntervalMs: 200 },
+      { out: (s) => (out += s), err: (s) => process.stderr.write(s), env: { ...sharedKey }, tty: false, credential, pollIntervalMs: 200 },
     );
     const reconcileSeconds = (Date.now() - started) / 1000;
+    await arm.close();
     const result = JSON.parse(out);
 
     writeGen1Inventory(gen1.tree, "/", inventory);
     const second = await runValidate(validateArgs);
     const after = JSON.parse(second.stdout).counts as Record<string, number>;
-    await arm.close();
 
     const paths = lake.length;
     const lines = [
