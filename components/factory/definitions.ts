@@ -21,6 +21,7 @@ export const PIPELINES = {
   ingestDual: "ingest-dual",
   syncGen1ToGen2: "sync-gen1-to-gen2",
   syncGen2ToGen1: "sync-gen2-to-gen1",
+  catchUp: "catch-up",
 } as const;
 export const TRIGGERS = {
   incremental: "incremental-window",
@@ -91,6 +92,8 @@ export function factoryDefinitions(inp: DefinitionInputs): FactoryDefinitions {
     }
   }
 
+  // Every pattern converges the same way: reconcile hands the files validate found missing or changed to catch-up.
+  pipelines.push(catchUpPipeline(opts));
   return { linkedServices: linkedServices(inp), datasets: datasets(), pipelines, triggers };
 }
 
@@ -237,9 +240,25 @@ const WINDOW_END = "@pipeline().parameters.windowEnd";
  */
 const WINDOW_START_SINCE = "@if(less(ticks(pipeline().parameters.windowStart), ticks(item().since)), item().since, pipeline().parameters.windowStart)";
 
-type Window = "none" | "window" | "windowSince";
+type Window = "none" | "window" | "windowSince" | "fileList";
+
+/**
+ * The catch-up copy reads exactly the files named in a text file: one path
+ * per line, relative to the dataset's folder, the list itself a file "in the
+ * same data store" as the source (ADF file connectors, storeSettings
+ * `fileListPath`, "File list examples":
+ * https://learn.microsoft.com/en-us/azure/data-factory/connector-azure-data-lake-store).
+ * `recursive` and the modified-time filters do not apply with a file list
+ * (same page), so none is set.
+ */
+const FILE_LIST_PATH = "@item().fileListPath";
 
 function readSettings(from: Side["kind"], window: Window): adf.StoreReadSettingsUnion {
+  if (window === "fileList") {
+    if (from !== "gen1") throw new Error("the catch-up file list is read from Gen1 only");
+    const s: adf.AzureDataLakeStoreReadSettings = { type: "AzureDataLakeStoreReadSettings", fileListPath: expr(FILE_LIST_PATH) };
+    return s;
+  }
   const bounds =
     window === "none" ? {} : { modifiedDatetimeStart: expr(window === "windowSince" ? WINDOW_START_SINCE : WINDOW_START), modifiedDatetimeEnd: expr(WINDOW_END) };
   if (from === "gen1") {
@@ -348,6 +367,29 @@ function reverseSyncPipeline(folders: FolderConfig[], opts: CopyOptions, schedul
       description: "Copies Gen2 files modified in [windowStart, windowEnd) back to Gen1 for folders Gen2 workloads now write",
       parameters: { folders: foldersParam(folderItems(folders, { schedule })), ...windowParams() },
       activities: [forEachFolder([copyActivity("CopyWindowToGen1", ITEM_GEN2, ITEM_GEN1, opts, "windowSince")], opts.copy, folders.length)],
+    },
+  };
+}
+
+/**
+ * catch-up: copies exactly the files of one list per folder, Gen1 → Gen2,
+ * with the pattern's copy settings (preserve ACL/Owner/Group included).
+ * `reconcile` writes the lists and starts it with `lists`: one item per
+ * folder, { source, filesystem, target, fileListPath } (fileListPath is
+ * the list's Gen1 path, without a leading '/'). No trigger: on demand only.
+ */
+function catchUpPipeline(opts: CopyOptions): Named<adf.PipelineResource> {
+  return {
+    name: PIPELINES.catchUp,
+    definition: {
+      description: "Copies exactly the Gen1 files named in each folder's file list to Gen2 (reconcile starts it), keeping ACLs, owner and group",
+      parameters: { lists: { type: "Array", defaultValue: [] } },
+      activities: [
+        {
+          ...forEachFolder([copyActivity("CopyFileList", ITEM_GEN1, ITEM_GEN2, opts, "fileList")], opts.copy, opts.copy.folderConcurrency),
+          items: expr("@pipeline().parameters.lists"),
+        },
+      ],
     },
   };
 }

@@ -49,7 +49,7 @@ export interface SkipOptions {
 export interface CopySpec {
   activityName: string;
   activityRunId: string;
-  source: { store: LakeStore; location: Location; recursive: boolean; modifiedStart?: number; modifiedEnd?: number };
+  source: { store: LakeStore; location: Location; recursive: boolean; modifiedStart?: number; modifiedEnd?: number; fileList?: Location };
   sink: { store: LakeStore; location: Location };
   preserve: Set<PreserveKind>;
   validateDataConsistency: boolean;
@@ -77,18 +77,13 @@ export class CopyFailure extends Error {}
 type SkipReason = keyof SkipOptions;
 
 export async function runCopy(spec: CopySpec): Promise<CopyOutput> {
-  const { source } = spec;
-  const listed = await source.store.list(source.location, source.recursive);
-  if (!listed) throw new CopyFailure(`source folder ${describe(source.location)} does not exist`);
-  const [root, ...below] = listed;
-  const files = (root.isDir ? below : [{ ...root, path: "" }]).filter((e) => !e.isDir && inWindow(e, spec));
-  const dirs = new Map(below.filter((e) => e.isDir).map((e) => [e.path, e]));
+  const { root, files, dirs } = spec.source.fileList ? await fromFileList(spec, spec.source.fileList) : await fromFolder(spec);
   const out: CopyOutput = { filesRead: 0, filesWritten: 0, filesSkipped: 0, dataRead: 0, dataWritten: 0, copied: [] };
   const log: string[] = [];
   const prepared = new Set<string>();
 
   for (const file of files) {
-    const rel = file.path === "" ? nameOf(source.location.path) : file.path;
+    const rel = file.path === "" ? nameOf(spec.source.location.path) : file.path;
     try {
       await prepareParents(spec, root, dirs, rel, prepared);
       await copyFile(spec, file, rel, out);
@@ -105,6 +100,49 @@ export async function runCopy(spec: CopySpec): Promise<CopyOutput> {
   return out;
 }
 
+interface Selection {
+  /** The source folder, whose metadata goes onto the sink folder; undefined: the sink folder is only created. */
+  root?: LakeEntry;
+  files: LakeEntry[];
+  dirs: Map<string, LakeEntry>;
+}
+
+async function fromFolder(spec: CopySpec): Promise<Selection> {
+  const { source } = spec;
+  const listed = await source.store.list(source.location, source.recursive);
+  if (!listed) throw new CopyFailure(`source folder ${describe(source.location)} does not exist`);
+  const [root, ...below] = listed;
+  const files = (root.isDir ? below : [{ ...root, path: "" }]).filter((e) => !e.isDir && inWindow(e, spec));
+  return { root: root.isDir ? root : undefined, files, dirs: new Map(below.filter((e) => e.isDir).map((e) => [e.path, e])) };
+}
+
+/**
+ * The files a file list names, each relative to the dataset's folder. A
+ * named file that does not exist is read anyway, so it fails as missing
+ * (skipped under fileMissing, as a file deleted during the copy is). The
+ * directories on the way are created but get no metadata of their own:
+ * ADF documents preserve for the copied files, and reconcile creates the
+ * missing directories (with theirs) before it starts the copy.
+ */
+async function fromFileList(spec: CopySpec, list: Location): Promise<Selection> {
+  const { source } = spec;
+  const text = (await source.store.read(list).catch((err: Error) => {
+    throw new CopyFailure(`file list ${describe(list)}: ${err.message}`);
+  })).toString("utf8");
+  const root = (await source.store.list(source.location, false))?.[0];
+  if (!root?.isDir) throw new CopyFailure(`source folder ${describe(source.location)} does not exist`);
+  const files: LakeEntry[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const rel = joinPath(line.trim());
+    if (rel === "") continue;
+    const found = await source.store.list({ fileSystem: source.location.fileSystem, path: joinPath(source.location.path, rel) }, false);
+    const entry = found?.[0];
+    if (entry?.isDir) throw new CopyFailure(`file list ${describe(list)}: ${rel} is a directory`);
+    files.push(entry ? { ...entry, path: rel } : { path: rel, isDir: false, size: 0, modified: 0, owner: "", group: "", acl: "" });
+  }
+  return { files, dirs: new Map() };
+}
+
 function inWindow(e: LakeEntry, spec: CopySpec): boolean {
   const { modifiedStart, modifiedEnd } = spec.source;
   return (modifiedStart === undefined || e.modified >= modifiedStart) && (modifiedEnd === undefined || e.modified < modifiedEnd);
@@ -114,9 +152,9 @@ function inWindow(e: LakeEntry, spec: CopySpec): boolean {
  * Creates the sink folder and each directory on the way to a file once;
  * with ACL/Owner/Group preserved each gets its source directory's metadata.
  */
-async function prepareParents(spec: CopySpec, root: LakeEntry, dirs: Map<string, LakeEntry>, rel: string, done: Set<string>): Promise<void> {
+async function prepareParents(spec: CopySpec, root: LakeEntry | undefined, dirs: Map<string, LakeEntry>, rel: string, done: Set<string>): Promise<void> {
   const segments = rel.split("/").slice(0, -1);
-  const chain: [string, LakeEntry | undefined][] = [["", root.isDir ? root : undefined]];
+  const chain: [string, LakeEntry | undefined][] = [["", root]];
   for (let i = 1; i <= segments.length; i++) {
     const p = segments.slice(0, i).join("/");
     chain.push([p, dirs.get(p)]);

@@ -118,7 +118,7 @@ function singlePair(
   ];
 }
 
-function readPrincipalMap(file: string): PrincipalMap {
+export function readPrincipalMap(file: string): PrincipalMap {
   const parsed = principalMapSchema.safeParse(readDataFile("--principal-map", file));
   if (!parsed.success) throw new UsageError(`--principal-map ${file}: expected a map of source id → target id strings`);
   return new Map(Object.entries(parsed.data));

@@ -19,6 +19,7 @@ describe("factory emulator fault tolerance", () => {
   it("a file deleted during the copy is skipped (fileMissing) and named in the session log on Gen2", async () => {
     const rig = await startFactoryRig(plan, LAKE);
     try {
+      // The copy reads a file with OPEN (as the connector does): a 404 there is a file deleted between listing and reading.
       rig.reseedGen1(LAKE, [{ op: "OPEN", path: "/raw/sales/2026/01/a.csv", status: 404, times: 10 }]);
       const run = await rig.factory.runs.wait(rig.factory.runs.create("full-copy", {}));
       expect(run.status).toBe("Succeeded");

@@ -80,9 +80,9 @@ const WINDOW = {
 describe("MigrationFactory pipelines and triggers per pattern", () => {
   it("lift-and-shift: full-copy only, no trigger, ForEach over the folders into a preserving binary Copy", async () => {
     const plan = await planPattern("lift-and-shift");
-    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["full-copy"]);
+    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["catch-up", "full-copy"]);
     expect(ofType(plan, "azure-native:datafactory:Trigger")).toHaveLength(0);
-    expect(plan.outputs).toMatchObject({ pipelines: ["full-copy"], triggers: [] });
+    expect(plan.outputs).toMatchObject({ pipelines: ["full-copy", "catch-up"], triggers: [] });
 
     const full = pipeline(plan, "full-copy");
     expect(full.inputs.parameters).toEqual({
@@ -103,7 +103,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
 
   it("incremental: full-copy + incremental-copy fed by a tumbling window", async () => {
     const plan = await planPattern("incremental");
-    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["full-copy", "incremental-copy"]);
+    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["catch-up", "full-copy", "incremental-copy"]);
     expect(names(plan, "Trigger", "triggerName")).toEqual(["incremental-window"]);
     const [copy] = copies(pipeline(plan, "incremental-copy"));
     expect(copy).toMatchObject({ ...LIVE_GEN1_TO_GEN2_COPY, source: { type: "BinarySource", storeSettings: { ...WINDOW, recursive: true } } });
@@ -125,7 +125,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
 
   it("dual-pipeline: full-copy + ingest-dual with two parallel copies from one landing path + tumbling window trigger", async () => {
     const plan = await planPattern("dual-pipeline");
-    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["full-copy", "ingest-dual"]);
+    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["catch-up", "full-copy", "ingest-dual"]);
     expect(names(plan, "Trigger", "triggerName")).toEqual(["ingest-window"]);
     const [toGen1, toGen2] = copies(pipeline(plan, "ingest-dual"));
     const landing = { type: "DatasetReference", referenceName: "Gen2Binary", parameters: { fileSystem: { value: "raw" }, folderPath: { value: "@item().landing" } } };
@@ -155,7 +155,7 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
 
   it("bidirectional-sync: one incremental pipeline and one tumbling window per direction, each folder only from its writer", async () => {
     const plan = await planPattern("bidirectional-sync");
-    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["sync-gen1-to-gen2", "sync-gen2-to-gen1"]);
+    expect(names(plan, "Pipeline", "pipelineName")).toEqual(["catch-up", "sync-gen1-to-gen2", "sync-gen2-to-gen1"]);
     expect(names(plan, "Trigger", "triggerName")).toEqual(["sync-gen1-to-gen2-window", "sync-gen2-to-gen1-window"]);
     const folderNames = (p: string) => ((pipeline(plan, p).inputs.parameters as Json).folders as { defaultValue: { target: string }[] }).defaultValue.map((f) => f.target);
     expect(folderNames("sync-gen1-to-gen2")).toEqual(["sales"]);
@@ -237,6 +237,24 @@ describe("MigrationFactory pipelines and triggers per pattern", () => {
     const kvGrant = ofType(plan, "azure-native:authorization:RoleAssignment").find((r) => String(r.inputs.roleDefinitionId).endsWith("4633458b-17de-408a-b874-0445c86b69e6"));
     expect(kvGrant?.inputs.scope).toContain("/providers/Microsoft.KeyVault/vaults/kv-contoso-mig");
     expect(JSON.stringify(plan)).not.toContain("s3cr3t-value-never-printed");
+  });
+
+  it.each(["lift-and-shift", "incremental", "dual-pipeline", "bidirectional-sync"])("%s: a catch-up pipeline copies exactly the files of a Gen1 file list per folder, preserving, on demand", async (pattern) => {
+    const plan = await planPattern(pattern);
+    const catchUp = pipeline(plan, "catch-up");
+    expect(catchUp.inputs.parameters).toEqual({ lists: { type: "Array", defaultValue: [] } });
+    const [forEach] = catchUp.inputs.activities as Json[];
+    expect(forEach).toMatchObject({ type: "ForEach", isSequential: false, items: { type: "Expression", value: "@pipeline().parameters.lists" } });
+    const [copy] = copies(catchUp);
+    expect(copy).toMatchObject({
+      ...GEN1_TO_GEN2_COPY,
+      skipErrorFile: expect.objectContaining({ fileMissing: true }),
+      source: { type: "BinarySource", storeSettings: { type: "AzureDataLakeStoreReadSettings", fileListPath: { type: "Expression", value: "@item().fileListPath" } } },
+    });
+    // recursive and the modified-time window do not apply beside a file list (ADF connector docs): none is sent.
+    expect(Object.keys((copy.source as Json).storeSettings as Json).sort()).toEqual(["fileListPath", "type"]);
+    for (const t of ofType(plan, "azure-native:datafactory:Trigger")) expect(JSON.stringify(t.inputs)).not.toContain("catch-up");
+    expect(plan.outputs.pipelines).toContain("catch-up");
   });
 });
 

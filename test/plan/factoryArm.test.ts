@@ -100,16 +100,20 @@ describe.each(STACKS)("stack %s: every ADF object as the ARM body the SDK sends"
   it("pipelines: Copy activities carry BinarySource/BinarySink store settings under typeProperties, preserve only Gen1 → Gen2, expressions intact", () => {
     const pipelines = sent.filter((s) => s.resource.type.endsWith(":Pipeline"));
     expect(pipelines.map((p) => p.resource.inputs.pipelineName).sort()).toEqual([...(plan.outputs.pipelines as string[])].sort());
-    for (const { request } of pipelines) {
+    for (const { request, resource } of pipelines) {
       const props = request.body.properties;
-      expect(props.activities[0]).toMatchObject({ type: "ForEach", typeProperties: { items: { type: "Expression", value: "@pipeline().parameters.folders" } } });
+      const catchUp = resource.inputs.pipelineName === "catch-up";
+      const items = catchUp ? "@pipeline().parameters.lists" : "@pipeline().parameters.folders";
+      expect(props.activities[0]).toMatchObject({ type: "ForEach", typeProperties: { items: { type: "Expression", value: items } } });
       const copies = copiesIn(props.activities);
       expect(copies.length).toBeGreaterThan(0);
       for (const copy of copies) {
         const tp = copy.typeProperties;
         expect(tp.source.type).toBe("BinarySource");
         expect(tp.sink.type).toBe("BinarySink");
-        expect(tp.source.storeSettings.recursive).toBe(true);
+        // catch-up names its files in a list; recursive does not apply beside one (and is not sent).
+        if (catchUp) expect(tp.source.storeSettings).toEqual({ type: "AzureDataLakeStoreReadSettings", fileListPath: { type: "Expression", value: "@item().fileListPath" } });
+        else expect(tp.source.storeSettings.recursive).toBe(true);
         expect(tp.sink.storeSettings.copyBehavior).toBe("PreserveHierarchy");
         expect(tp.dataIntegrationUnits).toBeGreaterThanOrEqual(2);
         expect(tp.validateDataConsistency).toBe(true);

@@ -95,18 +95,39 @@ function bindParameters(declared: JsonObject, given: JsonObject, scope: Scope, w
   return out;
 }
 
-function sourceSettings(source: JsonObject, side: Side, scope: Scope, where: string): { recursive: boolean; modifiedStart?: number; modifiedEnd?: number } {
+type ReadSettings = { recursive: boolean; modifiedStart?: number; modifiedEnd?: number; fileList?: Location };
+
+function sourceSettings(source: JsonObject, side: Side, scope: Scope, where: string): ReadSettings {
   checkKeys(source, ["type", "storeSettings"], `${where}.source`);
   if (source.type !== "BinarySource") throw new UnsupportedError(`${where}: source type ${String(source.type)} is not supported`);
   const s = asObject(source.storeSettings, `${where}.source.storeSettings`);
-  checkKeys(s, ["type", "recursive", "modifiedDatetimeStart", "modifiedDatetimeEnd"], `${where}.source.storeSettings`);
+  checkKeys(s, ["type", "recursive", "modifiedDatetimeStart", "modifiedDatetimeEnd", "fileListPath"], `${where}.source.storeSettings`);
   if (s.type !== side.connector.read) throw new UnsupportedError(`${where}: read settings ${String(s.type)} do not match the source dataset's connector`);
+  if (s.fileListPath !== undefined) return fileListSettings(s, side, scope, where);
   return {
     // "recursive ... Default is true" (connector-azure-data-lake-store, source properties).
     recursive: bool(s.recursive, scope, true, `${where}.recursive`),
     modifiedStart: time(s.modifiedDatetimeStart, scope, `${where}.modifiedDatetimeStart`),
     modifiedEnd: time(s.modifiedDatetimeEnd, scope, `${where}.modifiedDatetimeEnd`),
   };
+}
+
+/**
+ * `fileListPath`: "a text file that includes a list of files you want to
+ * copy, one file per line, which is the relative path to the path
+ * configured in the dataset"; the list lives "in the same data store", and
+ * `recursive` and `modifiedDatetimeStart/End` do not apply with it (ADF file
+ * connectors, "File list examples", e.g.
+ * https://learn.microsoft.com/en-us/azure/data-factory/connector-azure-data-lake-store).
+ * Setting those beside a list is refused rather than silently ignored. Gen1
+ * sources only: the path is from the account root.
+ */
+function fileListSettings(s: JsonObject, side: Side, scope: Scope, where: string): ReadSettings {
+  for (const key of ["recursive", "modifiedDatetimeStart", "modifiedDatetimeEnd"]) {
+    if (s[key] !== undefined) throw new UnsupportedError(`${where}: ${key} does not apply with fileListPath (ADF ignores it); remove it`);
+  }
+  if (side.connector.generation !== "gen1") throw new UnsupportedError(`${where}: fileListPath is supported by the emulator for Gen1 sources only`);
+  return { recursive: false, fileList: { path: str(s.fileListPath, scope, `${where}.source.storeSettings.fileListPath`, false) } };
 }
 
 function sinkSettings(sink: JsonObject, side: Side, scope: Scope, where: string): void {

@@ -1,0 +1,59 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { type RetryOptions, StatusError, withRetry } from "../lib/retry";
+import { GEN1_SCOPE } from "../sources/gen1";
+
+/** Where reconcile puts a catch-up file list: a file in Gen1, the store the copy reads from. */
+export interface FileListWriter {
+  /** Creates or replaces the file at `path` (absolute Gen1 path) with `text`. */
+  write(path: string, text: string, signal?: AbortSignal): Promise<void>;
+  readonly requests: number;
+}
+
+/**
+ * Writes file lists into Gen1 over WebHDFS: one `PUT ?op=CREATE&overwrite=true&write=true`
+ * with the list as the body, the form the Gen1 SDKs use (write=true avoids
+ * the WebHDFS 307 redirect: azure-data-lake-store-java, Core.create). A
+ * list is kept under 4 MB (the Gen1 SDKs' largest single write), so one
+ * request carries it.
+ */
+export function gen1FileLists(opts: { accountUrl: string; credential: TokenCredential; retry: RetryOptions }): FileListWriter {
+  let requests = 0;
+  const base = `${opts.accountUrl.replace(/\/+$/, "")}/webhdfs/v1`;
+  return {
+    get requests() {
+      return requests;
+    },
+    async write(path, text, signal) {
+      const url = `${base}${path.split("/").map(encodeURIComponent).join("/")}?op=CREATE&overwrite=true&write=true`;
+      await withRetry(async (abortSignal) => {
+        requests++;
+        const token = await opts.credential.getToken(GEN1_SCOPE);
+        if (!token) throw new Error(`no Entra ID token for ${GEN1_SCOPE}`);
+        const res = await fetch(url, { method: "PUT", body: text, headers: { authorization: `Bearer ${token.token}`, "content-type": "application/octet-stream" }, signal: abortSignal });
+        if (!res.ok) throw new StatusError(res.status, `Gen1 CREATE ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`, res.headers.get("retry-after") ?? undefined);
+      }, { ...opts.retry, signal });
+    },
+  };
+}
+
+/** Largest list file, in bytes. */
+export const MAX_LIST_BYTES = 4 * 1024 * 1024;
+
+/** Splits relative paths into list texts of at most MAX_LIST_BYTES, one path a line. */
+export function listTexts(paths: string[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const p of paths) {
+    const n = Buffer.byteLength(p) + 1;
+    if (bytes + n > MAX_LIST_BYTES && current.length > 0) {
+      out.push(`${current.join("\n")}\n`);
+      current = [];
+      bytes = 0;
+    }
+    current.push(p);
+    bytes += n;
+  }
+  if (current.length > 0) out.push(`${current.join("\n")}\n`);
+  return out;
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { EXIT_USAGE } from "../../scripts/lib/cli";
+import { main } from "../../scripts/reconcile";
+import { PROJECT_DIR } from "../support/cli";
+import { stackOutputs } from "../support/stackOutputs";
+
+/** Input reconcile cannot act on completely is exit 2 naming why, before any request (the endpoints here do not exist). */
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "reconcile-input-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const counts = (c: Partial<Record<string, number>> = {}) => ({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0, ...c });
+const entry = (over: Record<string, unknown> = {}) => ({ type: "directory", size: 0, modified: null, owner: "o", group: "g", permissions: "750", acl: "", ...over });
+
+async function run(report: unknown, extra: string[] = []): Promise<{ code: number; out: string }> {
+  const file = path.join(dir, `r-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify(report));
+  const outputs = path.join(dir, "outputs.json");
+  writeFileSync(outputs, JSON.stringify(stackOutputs({ pipelines: ["full-copy", "catch-up"] })));
+  let out = "";
+  const code = await main(["--config-file", path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "--outputs", outputs, "--report", file, "--journal", path.join(dir, "j.jsonl"), "--account-url", "http://127.0.0.1:9", ...extra], {
+    out: (s) => (out += s),
+    err: (s) => (out += s),
+    env: {},
+    tty: false,
+  });
+  return { code, out };
+}
+
+const folder = { source: "/raw/sales", filesystem: "raw", target: "sales" };
+
+describe("reconcile refuses reports it cannot act on (exit 2, nothing changed)", () => {
+  it("a report whose lists validate cut at --max-listed", async () => {
+    const r = await run({ version: 2, ok: false, folders: [{ folder, counts: counts({ missing: 2 }), problems: [], differences: [{ kind: "missing", path: "a", sourceEntry: entry() }] }] });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.out).toContain("2 missing differences counted but 1 listed; rerun validate with --max-listed 2 or more");
+  });
+
+  it("a --source/--target report without folder mappings, and a section with a problem", async () => {
+    const r = await run({ version: 2, ok: false, folders: [{ counts: counts(), problems: ["the source listed no paths"], differences: [] }] });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.out).toContain("no folder mapping; produce the report with validate --stack/--config-file");
+    expect(r.out).toContain("validate reported a problem: the source listed no paths");
+  });
+
+  it("directories to create from a report made without --acls", async () => {
+    const r = await run({ version: 2, ok: false, folders: [{ folder, counts: counts({ missing: 1 }), problems: [], differences: [{ kind: "missing", path: "empty", sourceEntry: entry({ owner: null, group: null, permissions: null, acl: null }) }] }] });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.out).toContain("run validate with --acls");
+  });
+
+  it("another version of the report, and bad numbers", async () => {
+    const r = await run({ version: 1, ok: true, folders: [] });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.out).toContain("not a validate JSON report (version 2)");
+    const flags = await run({ version: 2, ok: true, folders: [] }, ["--max-delete", "-1", "--concurrency", "0"]);
+    expect(flags.code).toBe(EXIT_USAGE);
+    expect(flags.out).toMatch(/--max-delete "-1": a whole number from 0 to 10000000[\s\S]*--concurrency "0": a whole number from 1 to 64/);
+  });
+});
