@@ -1,4 +1,5 @@
 import { existsSync } from "fs";
+import type { InventoryFiles } from "./duckListing";
 import { duckRows, DuckRowsOptions } from "./duckRows";
 import { rowToEntry } from "./rowEntry";
 import { PathEntry, SourceError, SourceReader } from "./types";
@@ -17,8 +18,17 @@ export class ParquetInventoryReader implements SourceReader {
     this.describe = file;
   }
 
-  async *list(): AsyncIterable<PathEntry> {
+  inventoryFiles(): InventoryFiles {
+    this.checkExists();
+    return { files: [this.file], format: "parquet", where: this.file };
+  }
+
+  private checkExists(): void {
     if (!existsSync(this.file)) throw new SourceError(`${this.file}: cannot read inventory file: it does not exist`);
+  }
+
+  async *list(): AsyncIterable<PathEntry> {
+    this.checkExists();
     let row = 0;
     try {
       for await (const raw of duckRows([this.file], "parquet", this.duck)) {
