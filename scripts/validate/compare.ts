@@ -1,7 +1,7 @@
 import { SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
 import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
-import { DEFAULT_FLUSH_ROWS, Engine, loadSide, openEngine, settled, unsettled } from "./duckEngine";
+import { DEFAULT_FLUSH_ROWS, Engine, Tally, loadSide, openEngine, settled, unsettled } from "./duckEngine";
 import { prefixHints } from "./hints";
 import { createScratch, removeScratch } from "./scratch";
 
@@ -92,22 +92,23 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     const [sourcePaths, targetPaths] = await Promise.all(both);
     // Not with a principal map: equal raw ids can differ once the source's are mapped.
     const shortcut = !opts.acls?.principalMap;
-    const plain = await settled(engine, shortcut);
     const result: ValidateResult = {
       source: { uri: source.describe, paths: sourcePaths },
       target: { uri: target.describe, paths: targetPaths },
-      matched: plain.matched,
+      matched: 0,
       counts: zeroCounts(),
       differences: [],
-      compared: { paths: true, types: true, sizes: true, times: { compared: plain.timesCompared, unavailable: plain.timesUnavailable }, acls: opts.acls?.mode ?? false },
+      compared: { paths: true, types: true, sizes: true, times: { compared: 0, unavailable: 0 }, acls: opts.acls?.mode ?? false },
       problems: emptySides(source, sourcePaths, target, targetPaths, opts.allowEmpty ?? false),
       hints: [],
       seconds: 0,
     };
     const examples = new Examples(opts.maxListed ?? DEFAULT_MAX_LISTED);
+    const seen = new Tally();
     for await (const chunk of unsettled(engine, shortcut)) {
       for (const [p, s, t] of chunk) {
         opts.onCompared?.();
+        seen.see(s, t);
         const c = classify(p, s, t, { acls: opts.acls });
         if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
         if (c.differences.length === 0) result.matched++;
@@ -117,6 +118,10 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
         }
       }
     }
+    const plain = await settled(engine, shortcut, seen, sourcePaths);
+    result.matched += plain.matched;
+    result.compared.times.compared += plain.timesCompared;
+    result.compared.times.unavailable += plain.timesUnavailable;
     result.differences = examples.sorted();
     result.hints = [source.hint?.(), target.hint?.()].filter((h): h is string => h !== undefined);
     if (result.hints.length === 0) result.hints = prefixHints(result);

@@ -148,16 +148,56 @@ const SAME =
   "AND s.perm IS NOT DISTINCT FROM t.perm AND s.acl IS NOT DISTINCT FROM t.acl " +
   "AND NOT (NOT s.dir AND s.modified IS NOT NULL AND t.modified IS NOT NULL AND floor(s.modified / 1000) > floor(t.modified / 1000))";
 
-export async function settled(engine: Engine, shortcut: boolean): Promise<SettledPairs> {
+/** What the JS side saw of the unsettled pairs, from which the settled ones are counted without a second join. */
+export class Tally {
+  loneSource = 0;
+  both = 0;
+  /** Per side: file entries in unsettled pairs, and those without a time. */
+  readonly files = { source: 0, target: 0 };
+  readonly untimed = { source: 0, target: 0 };
+
+  see(s: Listed | undefined, t: Listed | undefined): void {
+    if (s && t) this.both++;
+    else if (s) this.loneSource++;
+    for (const [side, l] of [["source", s], ["target", t]] as const) {
+      if (l?.type !== "file") continue;
+      this.files[side]++;
+      if (l.modified === null) this.untimed[side]++;
+    }
+  }
+}
+
+/**
+ * The plain matches: every source path that met a target path and was not
+ * handed to classify (paths are unique per side, as in a file system), and
+ * their times from per-side totals less what classify saw. Only when both
+ * sides have settled files without a time is the join run again to count
+ * the pairs where both lack one.
+ */
+export async function settled(engine: Engine, shortcut: boolean, seen: Tally, sourcePaths: number): Promise<SettledPairs> {
   if (!shortcut) return { matched: 0, timesCompared: 0, timesUnavailable: 0 };
+  const totals = async (table: string): Promise<{ files: number; untimed: number }> => {
+    const r = await engine.connection.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE NOT dir)::DOUBLE AS files, count(*) FILTER (WHERE NOT dir AND modified IS NULL)::DOUBLE AS untimed FROM ${table}`,
+    );
+    const row = r.getRowObjectsJS()[0];
+    return { files: Number(row.files), untimed: Number(row.untimed) };
+  };
+  const [s, t] = await Promise.all([totals("source"), totals("target")]);
+  // Settled pairs have the same type on both sides, so their file pairs are the settled source files.
+  const files = s.files - seen.files.source;
+  const sUntimed = s.untimed - seen.untimed.source;
+  const tUntimed = t.untimed - seen.untimed.target;
+  const bothUntimed = sUntimed > 0 && tUntimed > 0 ? await untimedPairs(engine) : 0;
+  const unavailable = sUntimed + tUntimed - bothUntimed;
+  return { matched: sourcePaths - seen.loneSource - seen.both, timesCompared: files - unavailable, timesUnavailable: unavailable };
+}
+
+async function untimedPairs(engine: Engine): Promise<number> {
   const r = await engine.connection.runAndReadAll(
-    "SELECT count(*)::DOUBLE AS matched, " +
-      "count(*) FILTER (WHERE NOT s.dir AND s.modified IS NOT NULL AND t.modified IS NOT NULL)::DOUBLE AS compared, " +
-      "count(*) FILTER (WHERE NOT s.dir AND (s.modified IS NULL OR t.modified IS NULL))::DOUBLE AS unavailable " +
-      `FROM source s JOIN target t ON s.path = t.path WHERE ${SAME}`,
+    `SELECT count(*)::DOUBLE AS n FROM source s JOIN target t ON s.path = t.path WHERE NOT s.dir AND s.modified IS NULL AND t.modified IS NULL AND ${SAME}`,
   );
-  const row = r.getRowObjectsJS()[0];
-  return { matched: Number(row.matched), timesCompared: Number(row.compared), timesUnavailable: Number(row.unavailable) };
+  return Number(r.getRowObjectsJS()[0].n);
 }
 
 /** Every other pair (or lone entry), in chunks, for classify; in no particular order. */

@@ -58,4 +58,12 @@ describe("validate reads Parquet inventories in DuckDB with rowToEntry's mapping
       `${bad}: y.csv: size "ten" is not a byte count`,
     );
   });
+
+  it("plain matches count their times exactly: both sides untimed, one side untimed, both timed", async () => {
+    const rows = (t: (i: number) => number | undefined) =>
+      jsonl(["a", "b", "c", "d"].map((p, i) => ({ path: p, type: "file", size: 1, ...(t(i) === undefined ? {} : { modified: t(i) }) })));
+    const r = await validate(rows((i) => (i < 2 ? undefined : 1000)), rows((i) => (i === 0 || i === 2 ? undefined : 1000)));
+    expect(r.matched).toBe(4);
+    expect(r.compared.times).toEqual({ compared: 1, unavailable: 3 });
+  });
 });
