@@ -8,7 +8,7 @@ import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duratio
 import { startProgress } from "./lib/progress";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
 import { exitOnSignals } from "./validate/scratch";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
@@ -45,8 +45,9 @@ export const main = defineCommand<Flags>(
       .option("--json", "print the JSON report on stdout instead of Markdown", false)
       .addOption(new Option("--max-listed <n>", "examples listed per difference kind and folder (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
-      .addOption(new Option("--run-size <n>", "paths held in memory per side before spilling a sorted run to disk").default(String(DEFAULT_RUN_SIZE)))
-      .option("--tmp-dir <dir>", "where sorted runs are spilled (default: the OS temp dir); removed on every exit"),
+      .addOption(new Option("--run-size <n>", "paths of a live listing appended per side before they are handed to DuckDB").default(String(DEFAULT_RUN_SIZE)))
+      .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
+      .option("--tmp-dir <dir>", "where the comparison's database and spill files go (default: the OS temp dir); removed on every exit"),
   run,
 );
 
@@ -64,6 +65,7 @@ async function run(o: Flags, io: Io): Promise<number> {
       const result = await validate(pair.source, pair.target, {
         acls: pair.acls,
         runSize: settings.runSize,
+        memoryLimit: settings.memoryLimit,
         maxListed: settings.maxListed,
         allowEmpty: settings.allowEmpty,
         tmpDir: settings.tmpDir,

@@ -1,3 +1,4 @@
+import type { InventoryFiles } from "./duckListing";
 import { duckRows, DuckRowsOptions } from "./duckRows";
 import { InventoryRun } from "./inventoryRun";
 import { rowToEntry } from "./rowEntry";
@@ -22,12 +23,21 @@ export class BlobInventoryReader implements SourceReader {
     private readonly duck: DuckRowsOptions = {},
   ) {}
 
-  async *list(opts: ListOptions = {}): AsyncIterable<PathEntry> {
+  inventoryFiles(opts: ListOptions = {}): InventoryFiles {
+    this.checkAclFields(opts);
+    return { files: this.run.files, format: this.run.format, subtree: this.subtree, objectCount: this.run.objectCount, where: this.run.manifest, require: opts.require };
+  }
+
+  private checkAclFields(opts: ListOptions): void {
     const fields = new Set(this.run.schemaFields.map((f) => f.toLowerCase()));
     const missing = ACL_FIELDS.filter((f) => !fields.has(f.toLowerCase()));
     if (opts.acls && missing.length > 0) {
       throw new SourceError(`${this.describe}: the run has no ${missing.join(", ")} columns, needed for ACLs (set adls-migration:inventory.acls: true and wait for the next run)`);
     }
+  }
+
+  async *list(opts: ListOptions = {}): AsyncIterable<PathEntry> {
+    this.checkAclFields(opts);
     const prefix = this.subtree === "" ? "" : `${this.subtree}/`;
     let rows = 0;
     try {

@@ -1,4 +1,5 @@
 import { existsSync } from "fs";
+import type { InventoryFiles } from "./duckListing";
 import { duckRows, DuckRowsOptions } from "./duckRows";
 import { rowToEntry } from "./rowEntry";
 import { checkColumns } from "./inventory";
@@ -18,8 +19,17 @@ export class ParquetInventoryReader implements SourceReader {
     this.describe = file;
   }
 
-  async *list(opts: ListOptions = {}): AsyncIterable<PathEntry> {
+  inventoryFiles(opts: ListOptions = {}): InventoryFiles {
+    this.checkExists();
+    return { files: [this.file], format: "parquet", where: this.file, require: opts.require };
+  }
+
+  private checkExists(): void {
     if (!existsSync(this.file)) throw new SourceError(`${this.file}: cannot read inventory file: it does not exist`);
+  }
+
+  async *list(opts: ListOptions = {}): AsyncIterable<PathEntry> {
+    this.checkExists();
     let row = 0;
     try {
       for await (const raw of duckRows([this.file], "parquet", this.duck)) {

@@ -1,3 +1,5 @@
+import type { InventoryFiles } from "./duckListing";
+
 /**
  * One path as every source reader reports it. Paths are relative to the root
  * the reader was pointed at ("raw/2024/a.csv", no leading slash), so a Gen1
@@ -40,6 +42,12 @@ export interface SourceReader {
   list(opts?: ListOptions): AsyncIterable<PathEntry>;
   /** After listing: a likely cause when this side listed nothing or nothing matched. */
   hint?(): string | undefined;
+  /**
+   * Saved inventory files a DuckDB engine can read directly instead of
+   * calling `list` (no row through JavaScript); throws what `list` would for
+   * an unusable input (a missing file, no ACL columns when asked for).
+   */
+  inventoryFiles?(opts?: ListOptions): InventoryFiles;
 }
 
 /** The source could not be read (unreachable, denied, malformed response): exit 1 with this message. */

@@ -1,7 +1,7 @@
 import { SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
-import { DIFFERENCE_KINDS, Difference, DifferenceKind, Listed, classify, isStale } from "./classify";
-import { Fields, SortRecord, SortedListing, decode, externalSort, sameButTime } from "./externalSort";
+import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
+import { DEFAULT_FLUSH_ROWS, Engine, Tally, loadSide, openEngine, settled, unsettled } from "./duckEngine";
 import { prefixHints } from "./hints";
 import { createScratch, removeScratch } from "./scratch";
 
@@ -36,17 +36,23 @@ export interface ValidateResult {
   seconds: number;
 }
 
-/** Records per side held in memory before a sorted run is spilled: default 100 000 (range ≥ MIN_RUN_SIZE). */
-export const DEFAULT_RUN_SIZE = 100_000;
+/** Paths per side appended before they are handed to DuckDB: default 100 000 (range ≥ MIN_RUN_SIZE). */
+export const DEFAULT_RUN_SIZE = DEFAULT_FLUSH_ROWS;
 export const MIN_RUN_SIZE = 1000;
 /** Examples kept per difference kind: default 1000 (range ≥ 0). */
 export const DEFAULT_MAX_LISTED = 1000;
+/** DuckDB's memory limit: default 512MB; it spills to the scratch directory beyond it. */
+export const DEFAULT_MEMORY_LIMIT = "512MB";
 
 export interface ValidateOptions {
   /** Undefined (default): owners, groups and ACLs are not compared. */
   acls?: AclComparison;
-  /** Records held in memory per side before spilling a sorted run (bounds memory); default 100 000. */
+  /** Paths per side appended before they are handed to DuckDB (bounds the appender's buffer); default 100 000. */
   runSize?: number;
+  /** DuckDB memory limit ("512MB" default; "<n>KB|MB|GB"); beyond it DuckDB spills to the scratch directory. */
+  memoryLimit?: string;
+  /** DuckDB worker threads (default: every core). */
+  threads?: number;
   /** Parent of the scratch directory (default: the OS temp dir). */
   tmpDir?: string;
   /** Examples kept per difference kind (default 1000); counts are always complete. */
@@ -54,6 +60,7 @@ export interface ValidateOptions {
   /** A side that lists no path is a problem (exit 1) unless this is true; default false. */
   allowEmpty?: boolean;
   onListed?: (side: "source" | "target") => void;
+  /** Called once per pair classified in JS (the pairs that are not plain matches). */
   onCompared?: () => void;
 }
 
@@ -63,61 +70,97 @@ export function zeroCounts(): Record<DifferenceKind, number> {
 }
 
 /**
- * Compares two listings path by path. Both sides are listed concurrently into
- * external sorts, then merge-joined; memory is bounded by the run size and
- * the kept examples, not by the number of paths. What a joined pair counts
- * as is decided by `classify` alone.
+ * Compares two listings path by path. Both sides are loaded concurrently
+ * into DuckDB (see duckEngine), which settles the plain matches and hands
+ * every other pair to `classify`, which alone decides what a pair counts
+ * as. Memory: DuckDB's limit plus the kept examples, not the listing size.
  */
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
-  const runSize = opts.runSize ?? DEFAULT_RUN_SIZE;
   const withAcl = opts.acls !== undefined;
-  const require = withAcl ? REQUIRED_WITH_ACLS : REQUIRED;
-  // One scratch directory for both sides' runs, removed whatever happens (process exit and signals included).
+  const list = { acls: withAcl, require: withAcl ? REQUIRED_WITH_ACLS : REQUIRED };
+  // One scratch directory for the database and its spill files, removed whatever happens (process exit and signals included).
   const scratch = createScratch(opts.tmpDir);
-  const sort = (side: SourceReader, name: "source" | "target"): Promise<SortedListing> =>
-    externalSort(side.list({ acls: withAcl, require }), { runSize, withAcl, tmpDir: scratch, onEntry: () => opts.onListed?.(name) });
+  let engine: Engine | undefined;
   try {
-    const both = [sort(source, "source"), sort(target, "target")];
-    // Report the first failure at once; the other side may then fail too once its scratch directory is gone, and nobody waits for it.
+    engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
+    const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
+      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) });
+    const both = [load(source, "source"), load(target, "target")];
+    // Report the first failure at once; nobody waits for the other side.
     for (const p of both) p.catch(() => undefined);
-    const [src, tgt] = await Promise.all(both);
+    const [sourcePaths, targetPaths] = await Promise.all(both);
+    // Not with a principal map: equal raw ids can differ once the source's are mapped.
+    const shortcut = !opts.acls?.principalMap;
     const result: ValidateResult = {
-      source: { uri: source.describe, paths: src.count },
-      target: { uri: target.describe, paths: tgt.count },
+      source: { uri: source.describe, paths: sourcePaths },
+      target: { uri: target.describe, paths: targetPaths },
       matched: 0,
       counts: zeroCounts(),
       differences: [],
       compared: { paths: true, types: true, sizes: true, times: { compared: 0, unavailable: 0 }, acls: opts.acls?.mode ?? false },
-      problems: emptySides(source, src.count, target, tgt.count, opts.allowEmpty ?? false),
+      problems: emptySides(source, sourcePaths, target, targetPaths, opts.allowEmpty ?? false),
       hints: [],
       seconds: 0,
     };
-    const maxListed = opts.maxListed ?? DEFAULT_MAX_LISTED;
-    await mergeJoin(src.batches(), tgt.batches(), (a, b) => {
-      opts.onCompared?.();
-      // Records equal but for the time, and not stale, are what classify calls a match: no need to decode them.
-      // (Not with a principal map: equal raw ids can differ once the source's are mapped.)
-      const same = a && b && !opts.acls?.principalMap ? sameButTime(a, b) : undefined;
-      if (same && !(same.file && isStale(same.source, same.target))) {
-        if (same.file) result.compared.times[same.source !== null && same.target !== null ? "compared" : "unavailable"]++;
-        result.matched++;
-        return;
+    const examples = new Examples(opts.maxListed ?? DEFAULT_MAX_LISTED);
+    const seen = new Tally();
+    for await (const chunk of unsettled(engine, shortcut)) {
+      for (const [p, s, t] of chunk) {
+        opts.onCompared?.();
+        seen.see(s, t);
+        const c = classify(p, s, t, { acls: opts.acls });
+        if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
+        if (c.differences.length === 0) result.matched++;
+        for (const d of c.differences) {
+          result.counts[d.kind]++;
+          examples.offer(d);
+        }
       }
-      const s = a ? decode(a) : undefined;
-      const t = b ? decode(b) : undefined;
-      const c = classify((s ?? t)!.path, s && toListed(s.fields), t && toListed(t.fields), { acls: opts.acls });
-      if (s && t && s.fields[0] === "f" && t.fields[0] === "f") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
-      if (c.differences.length === 0) result.matched++;
-      for (const d of c.differences) if (result.counts[d.kind]++ < maxListed) result.differences.push(d);
-    });
-    result.differences.sort((x, y) => DIFFERENCE_KINDS.indexOf(x.kind) - DIFFERENCE_KINDS.indexOf(y.kind) || (x.path < y.path ? -1 : 1));
+    }
+    const plain = await settled(engine, shortcut, seen, sourcePaths);
+    result.matched += plain.matched;
+    result.compared.times.compared += plain.timesCompared;
+    result.compared.times.unavailable += plain.timesUnavailable;
+    result.differences = examples.sorted();
     result.hints = [source.hint?.(), target.hint?.()].filter((h): h is string => h !== undefined);
     if (result.hints.length === 0) result.hints = prefixHints(result);
     result.seconds = (Date.now() - started) / 1000;
     return result;
   } finally {
+    engine?.close();
     removeScratch(scratch);
+  }
+}
+
+/**
+ * The examples a report lists: per kind the `max` first paths in the order
+ * of JSON-encoded paths (the order the merge-join engine visited them in, so
+ * a capped list names the same paths), bounded while the pairs arrive in no
+ * order; then sorted by kind and path as the report shows them.
+ */
+class Examples {
+  private readonly kept = new Map<DifferenceKind, { key: string; d: Difference }[]>();
+
+  constructor(private readonly max: number) {}
+
+  offer(d: Difference): void {
+    if (this.max === 0) return;
+    let list = this.kept.get(d.kind);
+    if (!list) this.kept.set(d.kind, (list = []));
+    list.push({ key: JSON.stringify(d.path), d });
+    if (list.length >= 2 * this.max) this.trim(list);
+  }
+
+  sorted(): Difference[] {
+    const all = [...this.kept.values()].flatMap((list) => this.trim(list).map((x) => x.d));
+    return all.sort((x, y) => DIFFERENCE_KINDS.indexOf(x.kind) - DIFFERENCE_KINDS.indexOf(y.kind) || (x.path < y.path ? -1 : 1));
+  }
+
+  private trim(list: { key: string; d: Difference }[]): { key: string; d: Difference }[] {
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    list.length = Math.min(list.length, this.max);
+    return list;
   }
 }
 
@@ -131,64 +174,4 @@ function emptySides(source: SourceReader, sourcePaths: number, target: SourceRea
   return sides
     .filter(([, , n]) => n === 0)
     .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
-}
-
-function toListed(f: Fields): Listed {
-  return { type: f[0] === "d" ? "directory" : "file", size: f[1], modified: f[2], owner: f[3], group: f[4], permissions: f[5], acl: f[6] };
-}
-
-
-/** Calls `visit(a, b)` once per key: both present, or only one side. Inputs must be sorted by key. */
-async function mergeJoin(
-  left: AsyncIterable<SortRecord[]>,
-  right: AsyncIterable<SortRecord[]>,
-  visit: (a: SortRecord | undefined, b: SortRecord | undefined) => void,
-): Promise<void> {
-  const l = new BatchCursor(left);
-  const r = new BatchCursor(right);
-  await Promise.all([l.fill(), r.fill()]);
-  for (;;) {
-    const a = l.head();
-    const b = r.head();
-    if (!a && !b) return;
-    if (a && (!b || a.key < b.key)) {
-      visit(a, undefined);
-      if (!l.advance()) await l.fill();
-    } else if (b && (!a || b.key < a.key)) {
-      visit(undefined, b);
-      if (!r.advance()) await r.fill();
-    } else {
-      visit(a, b);
-      if (!l.advance()) await l.fill();
-      if (!r.advance()) await r.fill();
-    }
-  }
-}
-
-class BatchCursor {
-  private readonly it: AsyncIterator<SortRecord[]>;
-  private batch: SortRecord[] = [];
-  private i = 0;
-
-  constructor(source: AsyncIterable<SortRecord[]>) {
-    this.it = source[Symbol.asyncIterator]();
-  }
-
-  head(): SortRecord | undefined {
-    return this.batch[this.i];
-  }
-
-  /** False when the batch is used up and fill() must be awaited. */
-  advance(): boolean {
-    return ++this.i < this.batch.length;
-  }
-
-  async fill(): Promise<void> {
-    for (;;) {
-      const r = await this.it.next();
-      this.batch = r.done ? [] : r.value;
-      this.i = 0;
-      if (r.done || this.batch.length > 0) return;
-    }
-  }
 }

@@ -6,7 +6,7 @@ import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource
 import { PrefixReader, parsePrefix } from "../sources/prefix";
 import { SourceReader } from "../sources/types";
 import { ACL_MODES, AclComparison, AclMode, PrincipalMap } from "./acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, MIN_RUN_SIZE } from "./compare";
+import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, MIN_RUN_SIZE } from "./compare";
 import type { FolderRef } from "./report";
 
 /** validate's flags as commander hands them over (strings as typed; checked here). */
@@ -28,6 +28,8 @@ export interface ValidateFlags {
   maxListed?: string;
   retries?: string;
   runSize?: string;
+  /** `--memory-limit`: DuckDB's memory limit, "<n>KB|MB|GB". */
+  memoryLimit?: string;
   tmpDir?: string;
   /** `--max-inventory-age`: how old an `inventory:` run may be (e.g. 36h). */
   maxInventoryAge?: string;
@@ -46,6 +48,7 @@ export interface Settings {
   pairs: Pair[];
   maxListed: number;
   runSize: number;
+  memoryLimit: string;
   allowEmpty: boolean;
   tmpDir?: string;
 }
@@ -67,6 +70,8 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string): Promis
   const maxListed = count("--max-listed", f.maxListed ?? String(DEFAULT_MAX_LISTED), 0, problems);
   const retries = count("--retries", f.retries ?? "4", 0, problems);
   const runSize = count("--run-size", f.runSize ?? String(DEFAULT_RUN_SIZE), MIN_RUN_SIZE, problems);
+  const memoryLimit = f.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  if (!/^[1-9]\d*\s*(KB|MB|GB)$/i.test(memoryLimit)) problems.push(`--memory-limit ${JSON.stringify(memoryLimit)}: a size like 512MB or 2GB`);
   const inventory: InventoryCheckOptions = f.maxInventoryAge === undefined ? {} : { maxInventoryAgeMs: maxInventoryAge(f.maxInventoryAge, problems) };
   const mode = (f.aclMode ?? "exact") as AclMode;
   if (!ACL_MODES.includes(mode)) problems.push(`--acl-mode ${JSON.stringify(f.aclMode)}: one of ${ACL_MODES.join(", ")}`);
@@ -83,7 +88,7 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string): Promis
     ? guard(() => stack.stackPairs(f, projectDir, open, acls, inventory))
     : guard(() => singlePair(f, open, acls(ignored), inventory, problems));
   if (problems.length > 0 || !pairs) throw new UsageError("validate: bad arguments", problems);
-  return { pairs, maxListed, runSize, allowEmpty: f.allowEmpty ?? false, tmpDir: f.tmpDir };
+  return { pairs, maxListed, runSize, memoryLimit, allowEmpty: f.allowEmpty ?? false, tmpDir: f.tmpDir };
 }
 
 function singlePair(
