@@ -13,6 +13,7 @@ import { dataLakeClient, lazyOutputs, resolveAccountUrl } from "./acl/client";
 import { RetryOptions, errorReason, withRetry } from "./lib/retry";
 import { Principals, ResolvedRule, loadPrincipalsFile, principalsFrom, resolveSpec } from "./acl/spec";
 import type { AclIo } from "./acl/io";
+import { ARM_TOKEN_ENV, emulatorCredential } from "./lib/emulatorAuth";
 import { startStackTriggers } from "./factory/triggers";
 import type { ClientOptions } from "./factory/target";
 
@@ -120,7 +121,7 @@ export const startTriggers: Step = {
     if (ctx.flags.dryRun) return { ok: true, message: `would start ${triggers.join(", ")} (unless already started)` };
     const outcomes = await startStackTriggers({
       outputs,
-      credential: ctx.io.arm?.credential,
+      credential: ctx.io.arm?.credential ?? emulatorCredential(ctx.io.env, ARM_TOKEN_ENV, ctx.flags.armEndpoint),
       endpoint: ctx.flags.armEndpoint,
       clientOptions: ctx.io.arm?.clientOptions,
       log: (line) => ctx.io.err(`${line}\n`),
