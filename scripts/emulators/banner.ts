@@ -1,13 +1,10 @@
 import type { EmulatorSession } from "./session";
 
-/** How a command names the stack: the flag the user gave. */
-export type StackArgs = string[];
-
 /**
  * What `npm run emulators` prints: endpoints, the exports, and each
  * command of the road map with the flags that point it at the emulators.
  */
-export function banner(s: EmulatorSession, stackArgs: StackArgs, lifetimeSeconds: number): string {
+export function banner(s: EmulatorSession, stackArgs: string[], lifetimeSeconds: number): string {
   const { gen1, dfs, arm } = s.endpoints;
   const lines = [
     `gen1 (WebHDFS)      ${gen1}`,
@@ -20,8 +17,8 @@ export function banner(s: EmulatorSession, stackArgs: StackArgs, lifetimeSeconds
     "",
     "Then pass the endpoints:",
   ];
-  const gen1Account = s.outputs ? undefined : "<gen1>";
-  lines.push(`  npm run assess -- --source adl://${gen1Account ?? "<source.accountName>"}.azuredatalakestore.net/ --account-url ${gen1}`);
+  // Any Gen1 account name reaches the emulator: the endpoint is what counts.
+  lines.push(`  npm run assess -- --source adl://<gen1 account>.azuredatalakestore.net/ --account-url ${gen1}`);
   if (s.outputsFile && arm) {
     const st = stackArgs.join(" ");
     lines.push(
