@@ -51,7 +51,7 @@ async function run(o: Flags, io: Io): Promise<number> {
   const retries = whole("--retries", String(o.retries));
   if (problems.length > 0 || !spec || throughput === undefined) throw new UsageError("assess: bad arguments", problems);
 
-  const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries });
+  const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries, env: io.env });
   const progress = startProgress();
   const counter = progress.counter("listing");
   async function* counted(): AsyncIterable<PathEntry> {

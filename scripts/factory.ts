@@ -6,6 +6,7 @@ import { CommandFailed, EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { emulatorClock, parseDuration } from "./factory/clock";
+import { ARM_TOKEN_ENV, emulatorCredential } from "./lib/emulatorAuth";
 import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 import { flipGate, formatWindow, windowRuns } from "./factory/windows";
@@ -97,7 +98,7 @@ export const main = defineCommand<Flags, FactoryIo>(
 async function connect(flags: Flags, io: FactoryIo) {
   if (flags.endpoint !== undefined) checkEndpoint(flags.endpoint);
   const target = factoryTarget(await readStackOutputs({ stack: flags.stack, outputsFile: flags.outputs }));
-  const credential = io.arm?.credential ?? new DefaultAzureCredential();
+  const credential = io.arm?.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, flags.endpoint) ?? new DefaultAzureCredential();
   return { target, client: factoryClient(target, credential, { endpoint: flags.endpoint, clientOptions: io.arm?.clientOptions }) };
 }
 

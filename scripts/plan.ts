@@ -1,13 +1,10 @@
-import * as path from "path";
 import { Option } from "commander";
-import { PROJECT, parseStackConfig } from "../components/config/load";
 import { type Io, defineCommand, runMain } from "./lib/command";
-import { EXIT_FAILED, EXIT_OK } from "./lib/cli";
-import { readStackConfig } from "./lib/stackFile";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { checkPlan, renderReport } from "./plan/policy";
 import { renderTree } from "./plan/render";
 import { triggerNotes } from "./plan/triggers";
-import { runUnderMocks } from "./plan/runtime";
+import { planOutputs, planStack, writeOutputsFile } from "./plan/stack";
 
 /**
  * `npm run plan -- --stack dev [--json] [--policy]`: the offline plan. Runs index.ts
@@ -15,13 +12,13 @@ import { runUnderMocks } from "./plan/runtime";
  * resource the stack would create. Exit 2 for bad config, nothing on stdout;
  * with --policy, exit 1 when a mandatory baseline policy fails.
  */
-const projectDir = path.resolve(__dirname, "..");
-
 interface Flags {
   stack?: string;
   configFile?: string;
   json?: boolean;
   policy?: boolean;
+  outputsFile?: string;
+  dfsEndpoint?: string;
 }
 
 export const main = defineCommand<Flags>(
@@ -32,22 +29,20 @@ export const main = defineCommand<Flags>(
       .addOption(new Option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to use").conflicts("configFile"))
       .option("-c, --config-file <path>", "any stack config file")
       .option("--json", "print one JSON document instead of the tree")
-      .option("--policy", "check the security baseline (policy/) against the plan; exit 1 on a mandatory violation"),
+      .option("--policy", "check the security baseline (policy/) against the plan; exit 1 on a mandatory violation")
+      .option("--outputs-file <path>", "also write the stack outputs (`pulumi stack output --json` shape) that post-deploy, acl, factory and validate read with --outputs")
+      .option("--dfs-endpoint <url>", "with --outputs-file: the dfsEndpoint to write instead of the plan's (e.g. the DFS emulator's)"),
   run,
 );
 
 async function run(opts: Flags, io: Io): Promise<number> {
-  const stackValues = readStackConfig({ stack: opts.stack, configFile: opts.configFile, projectDir });
-  // Validated here as well as in index.ts so a bad file exits 2 before the runtime starts.
-  parseStackConfig(stackValues.values, stackValues.secretKeys);
-
-  const plan = await runUnderMocks({
-    project: PROJECT,
-    stack: stackValues.stack,
-    values: stackValues.values,
-    secretKeys: stackValues.secretKeys,
-    program: () => require(path.join(projectDir, "index.ts")),
-  });
+  if (opts.dfsEndpoint !== undefined && opts.outputsFile === undefined) throw new UsageError("--dfs-endpoint: only with --outputs-file (it fills the file's dfsEndpoint)");
+  if (opts.dfsEndpoint !== undefined) checkUrl("--dfs-endpoint", opts.dfsEndpoint);
+  const plan = await planStack({ stack: opts.stack, configFile: opts.configFile });
+  if (opts.outputsFile !== undefined) {
+    writeOutputsFile(opts.outputsFile, planOutputs(plan, { dfsEndpoint: opts.dfsEndpoint }));
+    io.err(`wrote the stack outputs to ${opts.outputsFile}\n`);
+  }
   const report = opts.policy ? checkPlan(plan) : undefined;
   if (opts.json) {
     io.out(`${JSON.stringify({ ...plan, triggers: triggerNotes(plan), ...(report ? { policy: report } : {}) }, null, 2)}\n`);
@@ -55,6 +50,16 @@ async function run(opts: Flags, io: Io): Promise<number> {
     io.out(`${renderTree(plan)}\n${report ? `\n${renderReport(report)}\n` : ""}`);
   }
   return report?.failed ? EXIT_FAILED : EXIT_OK;
+}
+
+function checkUrl(flag: string, value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol !== "https:" && url?.protocol !== "http:") throw new UsageError(`${flag} ${value}: not an http(s) URL such as http://127.0.0.1:10000/devstoreaccount1`);
 }
 
 if (require.main === module) runMain(main);

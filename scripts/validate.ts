@@ -40,6 +40,7 @@ export const main = defineCommand<Flags>(
       .option("--principal-map <file>", "YAML/JSON map of source principal id → target principal id, applied before ACLs are compared")
       .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
       .option("--account-url <url>", "endpoint for the target instead of https://<account>.dfs.core.windows.net (private endpoint, test server)")
+      .option("--outputs <file>", "stack outputs (`pulumi stack output --json`, or `npm run plan -- --outputs-file`): the target endpoint is their dfsEndpoint unless --account-url, and with --stack --acls their principals resolve the stack's acls rules")
       .option("--source-account-url <url>", "endpoint for the source instead of https://<account>.azuredatalakestore.net")
       .option("--out <base>", "write <base>.md and <base>.json")
       .option("--json", "print the JSON report on stdout instead of Markdown", false)
@@ -52,7 +53,7 @@ export const main = defineCommand<Flags>(
 );
 
 async function run(o: Flags, io: Io): Promise<number> {
-  const settings = await settingsFrom(o, projectDir);
+  const settings = await settingsFrom(o, projectDir, io.env);
   exitOnSignals((s) => io.err(s), "validate");
 
   const progress = startProgress();

@@ -29,6 +29,8 @@ import type { FactoryEmulator } from "./emulator";
 export interface FakeArmOptions {
   factory?: FactoryEmulator;
   protocol?: "http" | "https";
+  /** The server closes itself after this long (default 60 s, so a test that forgets to close it does not hang); `npm run emulators` passes its --lifetime. */
+  lifetimeMs?: number;
 }
 
 export interface RecordedCall {
@@ -155,8 +157,8 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
   const server = protocol === "http" ? http.createServer(handler) : https.createServer({ key, cert }, handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   endpoint = `${protocol}://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // Stops by itself if a test forgets to close it.
-  const guard = setTimeout(() => server.close(), 60_000);
+  // Stops by itself if its owner forgets to close it.
+  const guard = setTimeout(() => server.close(), options.lifetimeMs ?? 60_000);
   guard.unref();
 
   return {

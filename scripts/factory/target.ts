@@ -1,6 +1,7 @@
 import { DataFactoryManagementClient, type DataFactoryManagementClientOptionalParams } from "@azure/arm-datafactory";
 import type { TokenCredential } from "@azure/identity";
 import { UsageError } from "../lib/cli";
+import { isLoopbackHost } from "../lib/emulatorAuth";
 import type { StackOutputs } from "../lib/stackOutputs";
 
 /** The deployed factory a command acts on, read from the stack outputs. */
@@ -30,7 +31,7 @@ export interface ClientOptions {
   clientOptions?: DataFactoryManagementClientOptionalParams;
 }
 
-export const isLoopbackHost = (host: string): boolean => ["127.0.0.1", "localhost", "[::1]", "::1"].includes(host.toLowerCase());
+export { isLoopbackHost } from "../lib/emulatorAuth";
 
 const BEARER_POLICY = "bearerTokenAuthenticationPolicy";
 

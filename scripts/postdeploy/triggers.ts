@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { UsageError } from "../lib/cli";
 import { signInProblem } from "../lib/credentials";
+import { ARM_TOKEN_ENV, emulatorCredential } from "../lib/emulatorAuth";
 import { setTriggerStates } from "../factory/triggers";
 import { factoryClient, factoryTarget } from "../factory/target";
 import type { ReadyStep, Step, StepResult } from "./steps";
@@ -23,7 +24,8 @@ export const startTriggers: Step = {
     if (outputs.triggers.length === 0) return done("the stack's pattern has no triggers; skipped");
     const target = factoryTarget(outputs);
     if (ctx.flags.dryRun) return done(`would start ${outputs.triggers.join(", ")} (unless already started)`);
-    const credential = ctx.io.arm?.credential ?? new DefaultAzureCredential();
+    // The emulator token (npm run emulators) is honoured for loopback endpoints only; emulatorCredential refuses it elsewhere.
+    const credential = ctx.io.arm?.credential ?? emulatorCredential(ctx.io.env, ARM_TOKEN_ENV, ctx.flags.armEndpoint) ?? new DefaultAzureCredential();
     await signIn(credential, ctx.flags.armEndpoint ?? PUBLIC_ARM);
     const client = factoryClient(target, credential, { endpoint: ctx.flags.armEndpoint, clientOptions: ctx.io.arm?.clientOptions });
     return {

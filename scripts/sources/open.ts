@@ -2,6 +2,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { existsSync, statSync } from "fs";
 import { UsageError } from "../lib/cli";
+import { GEN1_TOKEN_ENV, emulatorCredential } from "../lib/emulatorAuth";
 import { Gen1Reader } from "./gen1";
 import { Gen2Reader } from "./gen2";
 import { BlobInventoryReader } from "./blobInventory";
@@ -110,7 +111,8 @@ export interface OpenOptions {
 /**
  * Builds the reader for a spec. Gen2 uses shared key when AZURE_STORAGE_ACCOUNT
  * and AZURE_STORAGE_KEY are set (as the ACL CLI does), otherwise
- * DefaultAzureCredential; Gen1 always uses DefaultAzureCredential.
+ * DefaultAzureCredential; Gen1 uses the emulator token ADLS_MIGRATION_GEN1_TOKEN
+ * when set (loopback endpoints only, see lib/emulatorAuth.ts), DefaultAzureCredential otherwise.
  */
 export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceReader {
   const env = opts.env ?? process.env;
@@ -121,14 +123,16 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
       return new ParquetInventoryReader(spec.file);
     case "blob-inventory":
       return new BlobInventoryReader(spec.run, spec.subtree, spec.uri);
-    case "gen1":
+    case "gen1": {
+      const accountUrl = opts.accountUrl ?? `https://${spec.account}.azuredatalakestore.net`;
       return new Gen1Reader({
-        accountUrl: opts.accountUrl ?? `https://${spec.account}.azuredatalakestore.net`,
+        accountUrl,
         root: spec.path,
-        credential: new DefaultAzureCredential(),
+        credential: emulatorCredential(env, GEN1_TOKEN_ENV, accountUrl) ?? new DefaultAzureCredential(),
         describe: spec.uri,
         retry: { maxAttempts: (opts.retries ?? 4) + 1 },
       });
+    }
     case "gen2": {
       const credential =
         env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../lib/cli";
+import type { StackOutputs } from "../lib/stackOutputs";
 import { readDataFile } from "../lib/dataFile";
 import { maxInventoryAge } from "../lib/duration";
 import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource } from "../sources/open";
@@ -31,6 +32,8 @@ export interface ValidateFlags {
   /** `--memory-limit`: DuckDB's memory limit, "<n>KB|MB|GB". */
   memoryLimit?: string;
   tmpDir?: string;
+  /** `--outputs`: stack outputs file (`pulumi stack output --json`, or `plan --outputs-file`): the target endpoint (dfsEndpoint) and, with --stack --acls, the principals. */
+  outputs?: string;
   /** `--max-inventory-age`: how old an `inventory:` run may be (e.g. 36h). */
   maxInventoryAge?: string;
 }
@@ -56,7 +59,7 @@ export interface Settings {
 const principalMapSchema = z.record(z.string().min(1), z.string().min(1));
 
 /** Checks every flag, collecting all problems into one UsageError (exit 2) before anything is listed. */
-export async function settingsFrom(f: ValidateFlags, projectDir: string): Promise<Settings> {
+export async function settingsFrom(f: ValidateFlags, projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
   const problems: string[] = [];
   const guard = <T>(fn: () => T): T | undefined => {
     try {
@@ -79,16 +82,29 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string): Promis
   const ignored = f.ignorePrincipal ?? [];
   const acls = (extra: string[]): AclComparison | undefined =>
     f.acls ? { mode, principalMap, ignorePrincipals: new Set([...ignored, ...extra]) } : undefined;
-  const open = { source: { retries, accountUrl: f.sourceAccountUrl }, target: { retries, accountUrl: f.accountUrl } };
+  const outputs = f.outputs !== undefined ? await stackOutputsFile(f.outputs, problems) : undefined;
+  const open = { source: { retries, accountUrl: f.sourceAccountUrl, env }, target: { retries, accountUrl: f.accountUrl ?? outputs?.dfsEndpoint, env } };
 
   const stackMode = f.stack !== undefined || f.configFile !== undefined;
   // Loaded only for --stack: the config model pulls in @pulumi/pulumi, over 100 MB of RSS under a heap capped for the sort.
   const stack = stackMode ? await import("./stack") : undefined;
   const pairs = stack
-    ? guard(() => stack.stackPairs(f, projectDir, open, acls, inventory))
+    ? guard(() => stack.stackPairs(f, projectDir, open, acls, inventory, outputs?.principals))
     : guard(() => singlePair(f, open, acls(ignored), inventory, problems));
   if (problems.length > 0 || !pairs) throw new UsageError("validate: bad arguments", problems);
   return { pairs, maxListed, runSize, memoryLimit, allowEmpty: f.allowEmpty ?? false, tmpDir: f.tmpDir };
+}
+
+/** The outputs file, or undefined with its problem recorded; the contract module is loaded only when the flag is given. */
+async function stackOutputsFile(file: string, problems: string[]): Promise<StackOutputs | undefined> {
+  const { readStackOutputs } = await import("../lib/stackOutputs");
+  try {
+    return await readStackOutputs({ outputsFile: file });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(err.problems.length > 0 ? `${err.message} ${err.problems.join("; ")}` : err.message);
+    return undefined;
+  }
 }
 
 function singlePair(

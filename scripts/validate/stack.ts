@@ -92,6 +92,8 @@ export function stackPairs(
   open: Record<"source" | "target", OpenOptions>,
   acls: (extra: string[]) => AclComparison | undefined,
   inventory: InventoryCheckOptions = {},
+  /** The stack outputs' `principals` (validate --outputs), used when --principals is not given. */
+  outputPrincipals?: Principals,
 ): Pair[] {
   const conflicts = (["target", "sourcePrefix", "targetPrefix"] as const).filter((k) => f[k] !== undefined);
   if (conflicts.length > 0) {
@@ -106,7 +108,7 @@ export function stackPairs(
     if (spec.kind !== "inventory") throw new UsageError(`--source ${f.source}: with --stack only a saved Gen1 inventory file (each folder is listed from the stack's Gen1 account otherwise)`);
     sourceInventory = spec;
   }
-  const principals: Principals | undefined = f.principals !== undefined ? loadPrincipalsFile(f.principals) : undefined;
+  const principals: Principals | undefined = f.principals !== undefined ? loadPrincipalsFile(f.principals) : outputPrincipals;
   return folderPairs(config, { stack: values.stack, sourceInventory, principals, compareAcls: f.acls ?? false }).map((p) => {
     const source = openSource(p.source, open.source);
     return {
