@@ -195,7 +195,9 @@ describe("an inventory of a tree against the DFS emulator's own listing of it", 
     await c.run(`COPY (SELECT * FROM (VALUES ('a.csv', 'file'), ('b.csv', 'file')) t(path, type)) TO '${file}' (FORMAT parquet)`);
     c.closeSync();
     db.closeSync();
-    const r = await runScriptAsync("validate", ["--source", file, "--target", file]);
+    const target = path.join(root, "nosize-target.jsonl");
+    writeFileSync(target, '{"path":"a.csv","type":"file","size":1}\n{"path":"b.csv","type":"file","size":2}\n');
+    const r = await runScriptAsync("validate", ["--source", file, "--target", target]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file} (Parquet columns): no "size" column (one of size, length, content-length, contentlength), needed to compare file sizes`);
     expect(r.stdout).toBe("");
