@@ -1,3 +1,4 @@
+import { rmSync } from "fs";
 import { Option, type Command } from "commander";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
@@ -11,8 +12,9 @@ import { demoSteps } from "./demo/steps";
 /**
  * `npm run demo -- [--lake <inventory>] [--pattern <p>] [--json]`: the README
  * road map offline in one command, against the emulators started in this
- * process: assess → plan → post-deploy → full copy → changes on Gen1 →
- * incremental window → validate. Exit 0 when every step behaved as
+ * process: assess → plan → post-deploy → full copy → validate → changes on
+ * Gen1 → incremental window → validate → reconcile → validate (zero
+ * differences). Exit 0 when every step behaved as
  * documented, 1 otherwise, 2 for bad flags or a malformed lake (before
  * anything starts).
  */
@@ -53,13 +55,17 @@ export const main = defineCommand<Flags>(build, async (flags: Flags, io: Io) => 
     stack = exampleStack(flags.pattern);
     lake = builtInLake(stack.folders);
   }
-  const plan = await planStack(stack.stackArgs[0] === "--stack" ? { stack: stack.stackArgs[1] } : { configFile: stack.stackArgs[1] });
-  const narrate = flags.json ? undefined : (text: string) => io.out(`${text}\n`);
-  narrate?.(`Rehearsing the ${flags.pattern} pattern on ${flags.lake ?? "the built-in demo lake"} (${lake.length} paths), offline.`);
-  const result = await runDemo({ ...stack, plan, lake, steps: demoSteps(plan.outputs.triggers !== undefined && (plan.outputs.triggers as string[]).length > 0), narrate, env: io.env, signal: io.signal });
-  if (flags.json) io.out(`${JSON.stringify({ pattern: flags.pattern, lake: flags.lake ?? "built-in", paths: lake.length, ...result }, null, 2)}\n`);
-  else io.out(`\n${result.ok ? "Every step behaved as documented" : "Some steps did NOT behave as documented"} (${result.seconds} s).\n`);
-  return result.ok ? EXIT_OK : EXIT_FAILED;
+  try {
+    const plan = await planStack(stack.stackArgs[0] === "--stack" ? { stack: stack.stackArgs[1] } : { configFile: stack.stackArgs[1] });
+    const narrate = flags.json ? undefined : (text: string) => io.out(`${text}\n`);
+    narrate?.(`Rehearsing the ${flags.pattern} pattern on ${flags.lake ?? "the built-in demo lake"} (${lake.length} paths), offline.`);
+    const result = await runDemo({ ...stack, plan, lake, steps: demoSteps(plan.outputs.triggers !== undefined && (plan.outputs.triggers as string[]).length > 0), narrate, env: io.env, signal: io.signal });
+    if (flags.json) io.out(`${JSON.stringify({ pattern: flags.pattern, lake: flags.lake ?? "built-in", paths: lake.length, ...result }, null, 2)}\n`);
+    else io.out(`\n${result.ok ? "Every step behaved as documented" : "Some steps did NOT behave as documented"} (${result.seconds} s).\n`);
+    return result.ok ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    if (stack.tempDir) rmSync(stack.tempDir, { recursive: true, force: true });
+  }
 });
 
 if (require.main === module) runMain(main, { interruptible: true });

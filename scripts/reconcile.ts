@@ -8,6 +8,7 @@ import { dataLakeClient } from "./acl/client";
 import { loadPrincipalsFile } from "./acl/spec";
 import { factoryClient, factoryTarget } from "./factory/target";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { ARM_TOKEN_ENV, GEN1_TOKEN_ENV, emulatorCredential } from "./lib/emulatorAuth";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { startProgress } from "./lib/progress";
 import { readStackConfig } from "./lib/stackFile";
@@ -124,7 +125,12 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   const folders = await reportFolders(f, journal, problems);
   const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
   const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
-  const credential = io.credential ?? new DefaultAzureCredential();
+  const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
+  // The emulator tokens (npm run emulators / demo) are honoured for loopback endpoints only; emulatorCredential refuses them elsewhere.
+  let signIn: TokenCredential | undefined;
+  const azure = (): TokenCredential => (signIn ??= new DefaultAzureCredential());
+  const armCredential = io.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, f.endpoint) ?? azure();
+  const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
   const retry = { maxAttempts: retries + 1 };
   const progress = startProgress();
   const counter = progress.counter("reconciled");
@@ -132,8 +138,8 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   try {
     result = await reconcile(folders, {
       gen2: dataLakeClient((f.accountUrl ?? outputs.dfsEndpoint).replace(/\/+$/, ""), io.env),
-      factory: factoryConnection(outputs, credential, f.endpoint),
-      fileLists: gen1FileLists({ accountUrl: f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`, credential, retry }),
+      factory: factoryConnection(outputs, armCredential, f.endpoint),
+      fileLists: gen1FileLists({ accountUrl: sourceAccountUrl, credential: gen1Credential, retry }),
       listFolder: f.listFolder,
       principalMap: f.principalMap ? readPrincipalMap(f.principalMap) : undefined,
       keepPrincipals: keep,

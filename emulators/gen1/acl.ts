@@ -54,3 +54,32 @@ function bitsFrom(entries: string[], current: string): string {
 }
 
 const rwx = (n: number) => `${n & 4 ? "r" : "-"}${n & 2 ? "w" : "-"}${n & 1 ? "x" : "-"}`;
+
+/**
+ * An ACL as Gen1 stores it after SETACL: a default ACL lacking its base
+ * entries gets them from the access ACL (its entries, else the permission
+ * bits), and a default ACL with named entries but no mask gets one granting
+ * the union of its group and named entries (HDFS AclTransformation,
+ * copyDefaultsIfNeeded and calculateMasks). Inventories written by hand may
+ * leave those out; what Gen1 would list has them.
+ */
+export function storedAcl(entries: string[], permission: string): string[] {
+  const defaults = entries.filter((e) => e.startsWith("default:"));
+  if (defaults.length === 0) return entries;
+  const bits = permission.slice(-3);
+  const hasAccessMask = entries.some((e) => e.startsWith("mask::"));
+  const access = (type: string, digit: number) => entries.find((e) => e.startsWith(`${type}::`))?.slice(-3) ?? rwx(+bits[digit]);
+  const added: string[] = [];
+  for (const [type, digit] of [["user", 0], ["group", 1], ["other", 2]] as const) {
+    // With an access mask the permission's group bits are the mask, so the group base entry must be listed to be known.
+    if (type === "group" && hasAccessMask && !entries.some((e) => e.startsWith("group::"))) continue;
+    if (!defaults.some((e) => e.startsWith(`default:${type}::`))) added.push(`default:${type}::${access(type, digit)}`);
+  }
+  const all = [...entries, ...added];
+  const namedDefaults = all.filter((e) => /^default:(user|group):[^:]+:/.test(e) || e.startsWith("default:group::"));
+  if (!all.some((e) => e.startsWith("default:mask::")) && all.some((e) => /^default:(user|group):[^:]+:/.test(e))) {
+    const union = namedDefaults.map((e) => e.slice(-3)).reduce((a, b) => [...a].map((ch, i) => (ch !== "-" ? ch : b[i])).join(""), "---");
+    all.push(`default:mask::${union}`);
+  }
+  return all;
+}

@@ -53,7 +53,8 @@ export function builtInLake(folders: string[]): Gen1Seed[] {
         owner: DEMO_PRINCIPALS.etl,
         group: DEMO_PRINCIPALS.etl,
         permission: "770",
-        acl: [`group:${DEMO_PRINCIPALS.auditors}:r-x`, "mask::rwx", `default:user::rwx`, `default:group::r-x`, `default:group:${DEMO_PRINCIPALS.auditors}:r-x`, "default:mask::r-x", "default:other::---"],
+        // With named entries the permission's group bits are the mask, so the group base entry is listed (HDFS Permissions Guide, "ACLs (Access Control Lists)").
+        acl: [`group::r-x`, `group:${DEMO_PRINCIPALS.auditors}:r-x`, "mask::rwx", `default:user::rwx`, `default:group::r-x`, `default:group:${DEMO_PRINCIPALS.auditors}:r-x`, "default:mask::r-x", "default:other::---"],
       });
     }
     // Gen2 refuses a path segment ending in "." (assess lists it).

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import type { Gen1Seed } from "../../emulators/gen1/server";
 import type { Io } from "../lib/command";
 import { startSession } from "../emulators/session";
@@ -57,7 +60,9 @@ function firstWindow(ctx: DemoContext): DemoContext["window"] {
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
   const session = await startSession({ gen1: opts.lake, plan: opts.plan, lifetimeMs: 300_000 });
-  const ctx: DemoContext = { session, stackArgs: opts.stackArgs, gen1Account: opts.gen1Account, folders: opts.folders, lake: opts.lake };
+  // The steps' files (validate report, reconcile journal) live outside the work tree and go with the demo.
+  const scratch = mkdtempSync(path.join(tmpdir(), "adls-demo-run-"));
+  const ctx: DemoContext = { session, stackArgs: opts.stackArgs, gen1Account: opts.gen1Account, folders: opts.folders, lake: opts.lake, scratch };
   ctx.window = firstWindow(ctx);
   const env = { ...opts.env, ...session.env };
   const steps: StepRecord[] = [];
@@ -102,6 +107,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
   } finally {
     await session.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
   const ok = steps.length === opts.steps.length && steps.every((s) => s.expected);
   return { ok, steps, validations, seconds: Math.round((Date.now() - started) / 100) / 10 };

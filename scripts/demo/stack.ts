@@ -14,6 +14,8 @@ export interface DemoStack {
   stackArgs: string[];
   gen1Account: string;
   folders: string[];
+  /** The temp dir holding a written stack config; the caller removes it when the demo ends. */
+  tempDir?: string;
 }
 
 function describe(stackArgs: string[]): DemoStack {
@@ -40,7 +42,8 @@ export function stackForLake(pattern: string, lake: Gen1Seed[], lakeFile: string
   const doc = parseDocument(readFileSync(path.join(projectDir, `Pulumi.${pattern}.yaml`), "utf8"));
   const filesystem = String(doc.getIn(["config", "adls-migration:filesystems", 0, "name"]));
   doc.setIn(["config", "adls-migration:migration", "folders"], doc.createNode(tops.map((t) => ({ source: `/${t}`, filesystem, target: t }))));
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "adls-demo-")), `Pulumi.demo-${pattern}.yaml`);
+  const tempDir = mkdtempSync(path.join(tmpdir(), "adls-demo-"));
+  const file = path.join(tempDir, `Pulumi.demo-${pattern}.yaml`);
   writeFileSync(file, doc.toString());
-  return describe(["--config-file", file]);
+  return { ...describe(["--config-file", file]), tempDir };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from "fs";
+import * as path from "path";
 import type { Gen1Seed } from "../../emulators/gen1/server";
 import type { Main } from "../lib/command";
 import type { EmulatorSession } from "../emulators/session";
@@ -5,7 +7,8 @@ import { type LakeChanges, changesFor } from "./lake";
 
 /**
  * The demo's road map as a list of steps, so a step is added by adding an
- * element (reconcile goes between the last two validations once it lands).
+ * element. The road map ends validate → reconcile → validate, the last
+ * with zero differences.
  * A command step runs a command's main in this process with the emulators'
  * environment, exactly with the arguments printed; an action step does what
  * a user or workload would do outside this project (write to Gen1).
@@ -20,6 +23,8 @@ export interface DemoContext {
   /** The migrated Gen1 folders (migration.folders[].source). */
   folders: string[];
   lake: Gen1Seed[];
+  /** Temp dir for the steps' files (validate report, reconcile journal), removed when the demo ends. */
+  scratch: string;
   /** The stack's first tumbling window trigger and where its first window starts; absent for patterns without one. */
   window?: { trigger: string; start: number };
   /** Set by the Gen1 changes step. */
@@ -135,15 +140,99 @@ function documentedDifferences(r: CommandResult, ctx: DemoContext): string | und
   return off.length === 0 ? undefined : off.join(", ");
 }
 
+/** Every difference listed: reconcile refuses a report cut by --max-listed. */
+const ALL_LISTED = "1000000000";
+const BEFORE_RECONCILE = "before-reconcile";
+
+/**
+ * validate with ACLs: post-deploy's own entries (the stack's acls rules,
+ * resolved through the outputs' principals) are not differences in
+ * source-subset mode, so only what Gen1 holds and Gen2 lacks counts.
+ */
+const validateArgs = (ctx: DemoContext): string[] => [...ctx.stackArgs, ...outputs(ctx), "--source-account-url", ctx.session.endpoints.gen1, "--acls", "--acl-mode", "source-subset", "--json"];
+
+/** A validation on the way: examples only. */
 export const validate = (title: string): CommandStep => ({
   kind: "command",
   title,
   script: "validate",
-  args: (ctx) => [...ctx.stackArgs, ...outputs(ctx), "--source-account-url", ctx.session.endpoints.gen1, "--json", "--max-listed", "5"],
+  args: (ctx) => [...validateArgs(ctx), "--max-listed", "5"],
   main: async () => (await import("../validate")).main,
   check: documentedDifferences,
   validation: true,
 });
+
+/** The validation reconcile acts on: every difference listed, the report saved for `reconcile --report`. */
+export const validateBeforeReconcile = (title: string): CommandStep => ({
+  kind: "command",
+  title,
+  script: "validate",
+  args: (ctx) => [...validateArgs(ctx), "--out", path.join(ctx.scratch, BEFORE_RECONCILE), "--max-listed", ALL_LISTED],
+  main: async () => (await import("../validate")).main,
+  check: documentedDifferences,
+  validation: true,
+});
+
+const KINDS = { mkdir: "directories created", copy: "files copied by catch-up", acl: "ACLs set", delete: "extra paths deleted" } as const;
+
+/** reconcile: exit 0, and per kind it printed everything planned as done, as many fixes as the report had differences. */
+function fixedEverything(r: CommandResult, ctx: DemoContext): string | undefined {
+  if (r.code !== 0) return `exit ${r.code}, expected 0`;
+  const report = JSON.parse(readFileSync(path.join(ctx.scratch, `${BEFORE_RECONCILE}.json`), "utf8")) as ReportCounts;
+  const off: string[] = [];
+  let done = 0;
+  for (const label of Object.values(KINDS)) {
+    const m = new RegExp(`^  ${label}: (\\d+) of (\\d+)$`, "m").exec(r.stdout);
+    if (!m) off.push(`no "${label}" line`);
+    else if (m[1] !== m[2]) off.push(`${label}: ${m[1]} of ${m[2]}`);
+    else done += Number(m[1]);
+  }
+  const differences = Object.values(report.counts).reduce((a, b) => a + b, 0);
+  if (off.length === 0 && done !== differences) off.push(`${done} fixes for ${differences} differences`);
+  return off.length === 0 ? undefined : off.join(", ");
+}
+
+export const reconcile: CommandStep = {
+  kind: "command",
+  title: "Reconcile: fix what the validation found (directories, catch-up copies, ACLs, deletes)",
+  script: "reconcile",
+  args: (ctx) => [
+    ...ctx.stackArgs,
+    ...outputs(ctx),
+    "--report", path.join(ctx.scratch, `${BEFORE_RECONCILE}.json`),
+    "--delete",
+    "--endpoint", arm(ctx),
+    "--source-account-url", ctx.session.endpoints.gen1,
+    "--journal", path.join(ctx.scratch, "reconcile.jsonl"),
+  ],
+  main: async () => (await import("../reconcile")).main,
+  check: fixedEverything,
+};
+
+/** The last validation: exit 0, zero differences, no problem. */
+function zeroDifferences(r: CommandResult): string | undefined {
+  let report: ReportCounts & { ok: boolean };
+  try {
+    report = JSON.parse(r.stdout) as typeof report;
+  } catch {
+    return `exit ${r.code}, and its output is not a JSON report`;
+  }
+  const off = Object.entries(report.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  if (report.problems.length > 0) off.push(`problems: ${report.problems.join("; ")}`);
+  if (!report.ok) off.unshift("ok is false");
+  if (r.code !== 0) off.unshift(`exit ${r.code}, expected 0`);
+  return off.length === 0 ? undefined : off.join(", ");
+}
+
+export const validateAfterReconcile: CommandStep = {
+  kind: "command",
+  title: "Validate after reconcile: zero differences",
+  script: "validate",
+  args: (ctx) => [...validateArgs(ctx), "--max-listed", "5"],
+  main: async () => (await import("../validate")).main,
+  check: zeroDifferences,
+  validation: true,
+};
 
 export const changeGen1: ActionStep = {
   kind: "action",
@@ -184,8 +273,15 @@ export const window: CommandStep = {
   },
 };
 
-/** The road map for a pattern: with a tumbling window, changes travel through it; without, the full copy is the migration. */
+/**
+ * The road map for a pattern: with a tumbling window, changes travel
+ * through it; without, the full copy is the migration. Either way it ends
+ * validate → reconcile → validate until zero.
+ */
 export function demoSteps(hasWindow: boolean): DemoStep[] {
-  const head = [assess, plan, postDeploy, fullCopy, validate("Validate after the full copy")];
-  return hasWindow ? [...head, changeGen1, window, validate("Validate after the window")] : head;
+  const head = [assess, plan, postDeploy, fullCopy];
+  const converge = (title: string) => [validateBeforeReconcile(title), reconcile, validateAfterReconcile];
+  return hasWindow
+    ? [...head, validate("Validate after the full copy"), changeGen1, window, ...converge("Validate after the window")]
+    : [...head, ...converge("Validate after the full copy")];
 }

@@ -2,6 +2,7 @@ import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
 import { type Gen2Seed, seedDfsTree } from "../../emulators/rehearsal";
 import { DfsTree } from "../../emulators/dfs/server";
 import type { Gen1Seed } from "../../emulators/gen1/server";
+import { storedAcl } from "../../emulators/gen1/acl";
 import { Gen1Tree } from "../../emulators/gen1/tree";
 import { UsageError } from "../lib/cli";
 import { InventoryReader } from "../sources/inventory";
@@ -52,18 +53,22 @@ export function octal(permissions: string): string | undefined {
   return `${sticky ? "1" : ""}${digit(m[1])}${digit(m[2])}${digit(m[3])}`;
 }
 
-/** Gen1 seeds: absolute paths; ACL entries as GETACLSTATUS lists them. Conflicts (a file under a file) are refused. */
+/** Gen1 seeds: absolute paths; ACL entries as GETACLSTATUS lists them (default base entries completed as Gen1 stores them). Conflicts (a file under a file) are refused. */
 export function gen1Seeds(flag: string, file: string, entries: PathEntry[]): Gen1Seed[] {
-  const seeds = entries.map((e): Gen1Seed => ({
-    path: `/${e.path.split("/").filter(Boolean).join("/")}`,
-    type: e.type,
-    size: e.type === "file" ? e.size : undefined,
-    modified: Number.isFinite(e.modified) ? e.modified : undefined,
-    owner: e.owner || undefined,
-    group: e.group || undefined,
-    permission: e.permissions ? octal(e.permissions)!.slice(-3) : undefined,
-    acl: e.acl ? e.acl.split(",").filter(Boolean) : undefined,
-  }));
+  const seeds = entries.map((e): Gen1Seed => {
+    const permission = e.permissions ? octal(e.permissions)!.slice(-3) : undefined;
+    return {
+      path: `/${e.path.split("/").filter(Boolean).join("/")}`,
+      type: e.type,
+      size: e.type === "file" ? e.size : undefined,
+      modified: Number.isFinite(e.modified) ? e.modified : undefined,
+      owner: e.owner || undefined,
+      group: e.group || undefined,
+      permission,
+      // Gen1Tree's defaults when the inventory has no permissions.
+      acl: e.acl ? storedAcl(e.acl.split(",").filter(Boolean), permission ?? (e.type === "directory" ? "770" : "640")) : undefined,
+    };
+  });
   // Seeded into a scratch tree once here so a conflict is exit 2 before any server starts.
   const probe = new Gen1Tree();
   for (const s of seeds) {

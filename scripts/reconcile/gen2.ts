@@ -57,7 +57,12 @@ export function gen2Actions(opts: Gen2ActionOptions): Gen2Actions {
           else await call((abortSignal) => fs.getFileClient(action.gen2Path).deleteIfExists(false, { abortSignal }), signal);
           return undefined;
         }
-        if (action.kind === "mkdir") await call((abortSignal) => fs.getDirectoryClient(action.gen2Path).createIfNotExists({ abortSignal }), signal);
+        if (action.kind === "mkdir") {
+          // A source ACL that cannot be set is refused before the directory exists: nothing half-made is left behind.
+          const refused = desiredAcl(action.source, opts.principalMap, [], new Set());
+          if (typeof refused === "string") return refused;
+          await call((abortSignal) => fs.getDirectoryClient(action.gen2Path).createIfNotExists({ abortSignal }), signal);
+        }
         return await setFromSource(action, signal);
       } catch (err) {
         if (signal?.aborted) throw err;

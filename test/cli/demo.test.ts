@@ -32,14 +32,22 @@ describe("npm run demo", () => {
       expect.stringMatching(/^# rewrite/),
       "npm run factory",
       "npm run validate",
+      "npm run reconcile",
+      "npm run validate",
     ]);
     expect(doc.steps.every((s) => s.expected && typeof s.seconds === "number")).toBe(true);
     expect(doc.steps[6].command).toMatch(/factory -- clock --to 2026-12-01T01:15:00.000Z/);
-    // Before the window: only the empty folders (3 per migrated folder); after it: the 5 files deleted on Gen1 too, nothing else.
+    // Before the window: only the empty folders (3 per migrated folder); after it: the 5 files deleted on Gen1 too, nothing else
+    // (post-deploy's own ACL entries are no differences); reconcile --delete fixes them and the last validation says zero.
     expect(doc.validations.map((v) => [v.ok, v.counts])).toEqual([
       [false, { missing: 9, extra: 0, type: 0, size: 0, stale: 0, acl: 0 }],
       [false, { missing: 9, extra: 5, type: 0, size: 0, stale: 0, acl: 0 }],
+      [true, { missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 }],
     ]);
+    expect(doc.validations.at(-1)!.ok).toBe(true);
+    const reconcile = doc.steps[8];
+    expect(reconcile).toMatchObject({ exitCode: 0, expected: true });
+    expect(reconcile.command).toMatch(/^npm run reconcile -- --stack incremental .*--report \S+before-reconcile\.json --delete /);
   }, 120_000);
 
   it("--lake with a small custom inventory and the lift-and-shift pattern", async () => {
@@ -59,8 +67,14 @@ describe("npm run demo", () => {
     const r = await runScriptAsync("demo", ["--lake", lake, "--pattern", "lift-and-shift", "--json"]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoDoc;
-    expect(doc.steps).toHaveLength(5);
-    expect(doc.validations).toEqual([expect.objectContaining({ counts: { missing: 1, extra: 0, type: 0, size: 0, stale: 0, acl: 0 } })]);
+    expect(doc.ok).toBe(true);
+    expect(doc.steps.map((s) => s.command.split(" ").slice(0, 3).join(" "))).toEqual(["npm run assess", "npm run plan", "npm run post-deploy", "npm run factory", "npm run validate", "npm run reconcile", "npm run validate"]);
+    expect(doc.steps[5]).toMatchObject({ exitCode: 0, expected: true });
+    // The empty folder ADF leaves out is missing, then created by reconcile with its default ACL (completed as Gen1 stores it): zero.
+    expect(doc.validations).toEqual([
+      expect.objectContaining({ ok: false, counts: { missing: 1, extra: 0, type: 0, size: 0, stale: 0, acl: 0 } }),
+      expect.objectContaining({ ok: true, counts: { missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 } }),
+    ]);
   }, 120_000);
 
   it.each([

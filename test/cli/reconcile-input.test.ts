@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { EXIT_USAGE } from "../../scripts/lib/cli";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, startDfsServer } from "../../emulators/dfs/server";
+import { EXIT_FAILED, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main } from "../../scripts/reconcile";
 import { PROJECT_DIR } from "../support/cli";
 import { stackOutputs } from "../support/stackOutputs";
@@ -17,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const counts = (c: Partial<Record<string, number>> = {}) => ({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0, ...c });
 const entry = (over: Record<string, unknown> = {}) => ({ type: "directory", size: 0, modified: null, owner: "o", group: "g", permissions: "750", acl: "", ...over });
 
-async function run(report: unknown, extra: string[] = []): Promise<{ code: number; out: string }> {
+async function run(report: unknown, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
   const file = path.join(dir, `r-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify(report));
   const outputs = path.join(dir, "outputs.json");
@@ -26,7 +27,7 @@ async function run(report: unknown, extra: string[] = []): Promise<{ code: numbe
   const code = await main(["--config-file", path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "--outputs", outputs, "--report", file, "--journal", path.join(dir, "j.jsonl"), "--account-url", "http://127.0.0.1:9", ...extra], {
     out: (s) => (out += s),
     err: (s) => (out += s),
-    env: {},
+    env,
     tty: false,
   });
   return { code, out };
@@ -61,5 +62,24 @@ describe("reconcile refuses reports it cannot act on (exit 2, nothing changed)",
     const flags = await run({ version: 2, ok: true, folders: [] }, ["--max-delete", "-1", "--concurrency", "0"]);
     expect(flags.code).toBe(EXIT_USAGE);
     expect(flags.out).toMatch(/--max-delete "-1": a whole number from 0 to 10000000[\s\S]*--concurrency "0": a whole number from 1 to 64/);
+  });
+});
+
+describe("a directory whose source ACL reconcile cannot set", () => {
+  it("is listed as not fixed and is not created (nothing half-made left on Gen2)", async () => {
+    const dfs = await startDfsServer();
+    try {
+      dfs.createFilesystem("raw");
+      dfs.createPath("raw", "sales", { isDir: true });
+      // A default ACL without its base entries: what Gen1 never lists, and what reconcile cannot complete.
+      const sourceEntry = entry({ acl: "default:group:g2:r-x" });
+      const report = { version: 2, ok: false, folders: [{ folder, counts: counts({ missing: 1 }), problems: [], differences: [{ kind: "missing", path: "empty", sourceEntry }] }] };
+      const r = await run(report, ["--account-url", dfs.url, "--journal", path.join(dir, "half.jsonl")], { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY });
+      expect(r.code).toBe(EXIT_FAILED);
+      expect(r.out).toContain("mkdir raw/sales/empty: the source's default ACL has no user/group/other base entry");
+      expect(dfs.tree.exists("raw", "sales/empty")).toBe(false);
+    } finally {
+      await dfs.close();
+    }
   });
 });
