@@ -11,8 +11,10 @@ import { gen1WebHdfsStore } from "../emulators/factory/stores/gen1WebHdfs";
 import { gen2DfsStore } from "../emulators/factory/stores/gen2Dfs";
 import { type Gen1Seed, startWebHdfsServer } from "../emulators/gen1/server";
 import { main as reconcileMain } from "../scripts/reconcile";
-import { writeGen1Inventory } from "../test/support/gen1Inventory";
-import { BASE_CONFIG, planWith } from "../test/support/plan";
+import { writeGen1Inventory } from "../emulators/gen1/inventory";
+import { PROJECT, loadStackConfig } from "../components/config/load";
+import { migrationStack } from "../components/stack";
+import { runUnderMocks, toPulumiValues } from "../scripts/plan/runtime";
 
 /**
  * `npm run bench:reconcile [-- --dirs <n>] [--record]`: validate → reconcile
@@ -35,7 +37,10 @@ const sharedKey = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: 
 const credential = { getToken: async () => ({ token: "gen1-test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 const DIR_ACL = ["user::rwx", "user:analyst-oid:r-x", "group::r-x", "mask::r-x", "other::---", "default:user::rwx", "default:group::r-x", "default:other::---"];
 const CONFIG = {
-  ...BASE_CONFIG,
+  "azure-native:location": "westeurope",
+  "adls-migration:environment": "dev",
+  "adls-migration:namePrefix": "bench",
+  "adls-migration:source": { accountName: "benchgen1", auth: "managedIdentity" },
   "adls-migration:pattern": "lift-and-shift",
   "adls-migration:filesystems": [{ name: "raw" }],
   "adls-migration:migration": { folders: [{ source: "/lake", filesystem: "raw", target: "lake" }], copy: { preserve: ["ACL", "Owner", "Group"] } },
@@ -85,7 +90,12 @@ async function main(): Promise<void> {
       gen1.tree.update(`/lake/d${i}/f1.bin`, { acl: ["user::rw-", "user:auditor-oid:r--", "group::r--", "mask::r--", "other::---"] });
       if (i % 2 === 0) gen1.tree.put({ path: `/lake/d${i}/empty`, type: "directory", owner: "lake-owner", group: "lake-group", permission: "750", acl: DIR_ACL });
     }
-    const plan = await planWith(CONFIG);
+    const plan = await runUnderMocks({
+      project: PROJECT,
+      stack: "bench",
+      values: toPulumiValues(CONFIG),
+      program: () => migrationStack(loadStackConfig(), { project: PROJECT, stack: "bench" }),
+    });
     const catalog = catalogFromPlan(plan.resources);
     const factory = new FactoryEmulator({
       catalog,

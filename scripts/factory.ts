@@ -6,7 +6,7 @@ import { CommandFailed, EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { emulatorClock, parseDuration } from "./factory/clock";
-import { ARM_TOKEN_ENV, emulatorCredential } from "./lib/emulatorAuth";
+import { ARM_TOKEN_ENV, emulatorCredential, runPollIntervalMs } from "./lib/emulatorAuth";
 import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 import { flipGate, formatWindow, windowRuns } from "./factory/windows";
@@ -134,7 +134,7 @@ async function run(pipeline: string, flags: Flags, io: FactoryIo, out: (line: st
     return EXIT_OK;
   }
   const deadline = Date.now() + timeoutHours * 3_600_000;
-  const interval = io.pollIntervalMs ?? 10_000;
+  const interval = io.pollIntervalMs ?? runPollIntervalMs(flags.endpoint, 10_000);
   for (;;) {
     const now = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, started.runId);
     if (now.status !== undefined && FINAL_RUN_STATES.has(now.status)) {

@@ -8,7 +8,7 @@ import { dataLakeClient } from "./acl/client";
 import { loadPrincipalsFile } from "./acl/spec";
 import { factoryClient, factoryTarget } from "./factory/target";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
-import { ARM_TOKEN_ENV, GEN1_TOKEN_ENV, emulatorCredential } from "./lib/emulatorAuth";
+import { ARM_TOKEN_ENV, GEN1_TOKEN_ENV, emulatorCredential, runPollIntervalMs } from "./lib/emulatorAuth";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { startProgress } from "./lib/progress";
 import { readStackConfig } from "./lib/stackFile";
@@ -122,7 +122,14 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
-  const folders = await reportFolders(f, journal, problems);
+  const reported = await reportFolders(f, journal, problems);
+  // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
+  // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
+  const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
+  const folders = reported.filter((s) => !gen2Written.has(s.source));
+  for (const s of reported) {
+    if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
+  }
   const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
   const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
   const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
@@ -151,7 +158,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
       resume: f.resume,
       concurrency,
       retry,
-      pollIntervalMs: io.pollIntervalMs,
+      pollIntervalMs: io.pollIntervalMs ?? runPollIntervalMs(f.endpoint, 15_000),
       abortSignal: io.signal,
       onProgress: () => counter.increment(),
       onCopyStarted: io.onCopyStarted,

@@ -60,6 +60,7 @@ export function inventoryCrossChecks(c: { filesystems: { name: string }[]; inven
  * "Rule filters").
  */
 export function inventoryPrefixes(inventory: InventoryConfig, folders: { filesystem: string; target: string }[]): string[] {
-  const prefixes = inventory.prefixes ?? folders.map((f) => `${f.filesystem}/${f.target}/`);
+  // A root target ("") inventories the whole filesystem: "<filesystem>/", never "<filesystem>//", which matches no blob.
+  const prefixes = inventory.prefixes ?? folders.map((f) => (f.target === "" ? `${f.filesystem}/` : `${f.filesystem}/${f.target}/`));
   return [...new Set(prefixes)];
 }

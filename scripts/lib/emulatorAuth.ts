@@ -51,3 +51,12 @@ export function emulatorCredential(env: NodeJS.ProcessEnv, variable: string, end
   }
   return staticTokenCredential(token);
 }
+
+/**
+ * How often to poll a Data Factory run: `remoteMs` against Azure (runs take
+ * minutes; polling faster only spends ARM read quota), 250 ms against a
+ * loopback emulator, whose runs end in milliseconds.
+ */
+export function runPollIntervalMs(endpoint: string | undefined, remoteMs: number): number {
+  return endpoint !== undefined && isLoopbackUrl(endpoint) ? 250 : remoteMs;
+}

@@ -45,6 +45,15 @@ export interface RunOptions {
   call?: (args: MockCallArgs) => Record<string, unknown> | undefined;
 }
 
+/** Encodes config the way the Pulumi engine passes it to a program: scalars as strings, structures as JSON. */
+export function toPulumiValues(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
+  );
+}
+
 export const SECRET_MARK = "[secret]";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

@@ -18,13 +18,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const counts = (c: Partial<Record<string, number>> = {}) => ({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0, ...c });
 const entry = (over: Record<string, unknown> = {}) => ({ type: "directory", size: 0, modified: null, owner: "o", group: "g", permissions: "750", acl: "", ...over });
 
-async function run(report: unknown, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
+async function run(report: unknown, extra: string[] = [], env: NodeJS.ProcessEnv = {}, stackFile = "Pulumi.dev.yaml"): Promise<{ code: number; out: string }> {
   const file = path.join(dir, `r-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify(report));
   const outputs = path.join(dir, "outputs.json");
   writeFileSync(outputs, JSON.stringify(stackOutputs({ pipelines: ["full-copy", "catch-up"] })));
   let out = "";
-  const code = await main(["--config-file", path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "--outputs", outputs, "--report", file, "--journal", path.join(dir, "j.jsonl"), "--account-url", "http://127.0.0.1:9", ...extra], {
+  const code = await main(["--config-file", path.join(PROJECT_DIR, stackFile), "--outputs", outputs, "--report", file, "--journal", path.join(dir, "j.jsonl"), "--account-url", "http://127.0.0.1:9", ...extra], {
     out: (s) => (out += s),
     err: (s) => (out += s),
     env,
@@ -78,6 +78,28 @@ describe("a directory whose source ACL reconcile cannot set", () => {
       expect(r.code).toBe(EXIT_FAILED);
       expect(r.out).toContain("mkdir raw/sales/empty: the source's default ACL has no user/group/other base entry");
       expect(dfs.tree.exists("raw", "sales/empty")).toBe(false);
+    } finally {
+      await dfs.close();
+    }
+  });
+});
+
+describe("a bidirectional-sync folder written on Gen2", () => {
+  it("is skipped, named, and nothing on Gen2 is deleted even with --delete", async () => {
+    const dfs = await startDfsServer();
+    try {
+      dfs.createFilesystem("curated");
+      dfs.createPath("curated", "finance", { isDir: true });
+      dfs.createPath("curated", "finance/new-on-gen2.csv", { content: Buffer.from("written by the Gen2 workload") });
+      const gen2Folder = { source: "/curated/finance", filesystem: "curated", target: "finance" };
+      const report = {
+        version: 2,
+        ok: false,
+        folders: [{ folder: gen2Folder, counts: counts({ extra: 1 }), problems: [], differences: [{ kind: "extra", path: "new-on-gen2.csv", targetEntry: entry({ type: "file", size: 28 }) }] }],
+      };
+      const r = await run(report, ["--account-url", dfs.url, "--journal", path.join(dir, "bidir.jsonl"), "--delete"], { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY }, "Pulumi.bidirectional-sync.yaml");
+      expect(r.out).toContain("skipped /curated/finance → curated/finance: written on Gen2 (writer: gen2)");
+      expect(dfs.tree.exists("curated", "finance/new-on-gen2.csv")).toBe(true);
     } finally {
       await dfs.close();
     }

@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../script
 import { main } from "../../scripts/reconcile";
 import { runScriptAsync } from "../support/cli";
 import { type FactoryRig, listGen2, startFactoryRig } from "../support/factoryRig";
-import { writeGen1Inventory } from "../support/gen1Inventory";
+import { writeGen1Inventory } from "../../emulators/gen1/inventory";
 import { DEFAULTS, FOLDERS, LAKE, NAMED, T } from "../support/lake";
 import { BASE_CONFIG, planWith } from "../support/plan";
 import { generatedContent as gen1Content } from "../../emulators/gen1/tree";

@@ -8,6 +8,24 @@ describe("inventory config section", () => {
     expect(ofType(await planWith(), POLICY)).toEqual([]);
   });
 
+  it("inventories a root target's whole filesystem as '<filesystem>/', not '<filesystem>//' (which matches no blob)", async () => {
+    const plan = await planWith({
+      "adls-migration:filesystems": FILESYSTEMS,
+      "adls-migration:migration": {
+        ...(BASE_CONFIG["adls-migration:migration"] as object),
+        folders: [
+          { source: "/raw", filesystem: "raw" },
+          { source: "/curated/finance", filesystem: "curated", target: "finance" },
+        ],
+        // Session logs elsewhere: a root target owns its whole filesystem.
+        copy: { logFilesystem: "inventory" },
+      },
+      "adls-migration:inventory": { destination: "inventory" },
+    });
+    const rules = (one(plan, POLICY).inputs.policy as { rules: { definition: { filters: { prefixMatch: string[] } } }[] }).rules;
+    expect(rules[0].definition.filters.prefixMatch).toEqual(["raw/", "curated/finance/"]);
+  });
+
   it("deploys a daily Parquet policy over the migrated targets, with the fields validate needs", async () => {
     const plan = await planWith({
       "adls-migration:filesystems": FILESYSTEMS,

@@ -1,7 +1,7 @@
 import type { MockCallArgs } from "@pulumi/pulumi/runtime";
 import { ConfigError, PROJECT, loadStackConfig, parseStackConfig } from "../../components/config/load";
 import { migrationStack } from "../../components/stack";
-import { Plan, PlannedResource, runUnderMocks } from "../../scripts/plan/runtime";
+import { Plan, PlannedResource, runUnderMocks, toPulumiValues } from "../../scripts/plan/runtime";
 
 /** The minimal valid config of the foundation issue, as flat Pulumi values. */
 export const BASE_CONFIG: Record<string, unknown> = {
@@ -19,14 +19,7 @@ export const BASE_CONFIG: Record<string, unknown> = {
   },
 };
 
-/** Encodes config the way the Pulumi engine passes it: scalars as strings, structures as JSON. */
-export function toPulumiValues(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
-  );
-}
+export { toPulumiValues };
 
 /** Plans the stack for `overrides` on top of BASE_CONFIG (undefined removes a key). */
 export async function planWith(

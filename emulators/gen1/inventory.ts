@@ -1,5 +1,5 @@
 import { writeFileSync } from "fs";
-import type { Gen1Tree } from "../../emulators/gen1/server";
+import type { Gen1Tree } from "./server";
 
 /**
  * A saved Gen1 inventory (JSON lines, validate's inventory columns) of
