@@ -3,7 +3,7 @@ import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { existsSync, statSync } from "fs";
 import { UsageError } from "../lib/cli";
 import { Gen1Reader } from "./gen1";
-import { Gen2Reader } from "./gen2";
+import { Gen2Reader, ListingMode } from "./gen2";
 import { BlobInventoryReader } from "./blobInventory";
 import { InventoryReader } from "./inventory";
 import { InventoryRun, InventoryRunError, locateRun } from "./inventoryRun";
@@ -104,6 +104,10 @@ export interface OpenOptions {
   accountUrl?: string;
   /** SDK/HTTP retries after the first attempt. */
   retries?: number;
+  /** How a live Gen2 side is listed (Gen2Options.listing). */
+  listing?: ListingMode;
+  /** Gen2Options.maxConcurrency. */
+  listConcurrency?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -141,6 +145,8 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
         credential,
         describe: spec.uri,
         maxTries: (opts.retries ?? 3) + 1,
+        listing: opts.listing,
+        maxConcurrency: opts.listConcurrency,
       });
     }
   }
