@@ -74,7 +74,7 @@ export class Gen2Reader implements SourceReader {
     const prefix = root === "" ? "" : `${root}/`;
     const limit = pLimit(this.opts.aclConcurrency ?? 16);
     try {
-      for await (const items of this.pages(root)) {
+      for await (const items of cheapErrors(this.pages(root))) {
         const entries = items.map((p) => toEntry(p, prefix));
         if (listOpts.acls) {
           await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(prefix + e.path)))));
@@ -192,35 +192,39 @@ let cheapErrorDepth = 0;
 let savedStackTraceLimit = Error.stackTraceLimit;
 
 /**
- * Iterates SDK pages one page ahead, with stack-trace capture off while the
- * listing runs.
- *
- * Ahead: the next page is requested as soon as one arrives, so the service
- * (or test server) prepares it while this process digests the current one.
- *
- * Stack traces: the SDK's toRolePermissions builds a RangeError (capturing a
- * stack) on every call, three per listed path, even when nothing is wrong;
- * in a 1M-path listing that was 60 % of the client's CPU
- * (@azure/storage-file-datalake 12.31, dist/commonjs/transforms.js). Only
- * stack text is lost during the listing; messages, types and codes are kept.
+ * Runs a listing with stack-trace capture off. The SDK's toRolePermissions
+ * builds a RangeError (capturing a stack) on every call, three per listed
+ * path, even when nothing is wrong; in a 1M-path listing that was 60 % of
+ * the client's CPU (@azure/storage-file-datalake 12.31,
+ * dist/commonjs/transforms.js). Only stack text is lost during the listing;
+ * messages, types and codes are kept.
  */
-async function* prefetched<T>(pages: AsyncIterableIterator<T>): AsyncIterable<T> {
+async function* cheapErrors<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
   if (cheapErrorDepth++ === 0) {
     savedStackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
   }
   try {
-    let next = pages.next();
-    for (;;) {
-      const r = await next;
-      if (r.done) return;
-      next = pages.next();
-      // Keep a failure of the page fetched ahead from surfacing as unhandled before it is awaited.
-      next.catch(() => undefined);
-      yield r.value;
-    }
+    yield* pages;
   } finally {
     if (--cheapErrorDepth === 0) Error.stackTraceLimit = savedStackTraceLimit;
+  }
+}
+
+/**
+ * Iterates SDK pages one page ahead: the next page is requested as soon as
+ * one arrives, so the service (or test server) prepares it while this
+ * process digests the current one.
+ */
+async function* prefetched<T>(pages: AsyncIterableIterator<T>): AsyncIterable<T> {
+  let next = pages.next();
+  for (;;) {
+    const r = await next;
+    if (r.done) return;
+    next = pages.next();
+    // Keep a failure of the page fetched ahead from surfacing as unhandled before it is awaited.
+    next.catch(() => undefined);
+    yield r.value;
   }
 }
 
