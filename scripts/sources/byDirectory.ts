@@ -10,8 +10,14 @@ export interface DirectoryPage<T> {
   continuation?: string;
 }
 
+/** What a fetch gets: the listing's abort signal, and where to report its own retries (a fetcher that retries itself). */
+export interface FetchContext {
+  signal?: AbortSignal;
+  onRetry: (err: unknown) => void;
+}
+
 /** Fetches one page of `directory` (non-recursive), from its start or from `continuation`. */
-export type FetchPage<T> = (directory: string, continuation: string | undefined, signal?: AbortSignal) => Promise<DirectoryPage<T>>;
+export type FetchPage<T> = (directory: string, continuation: string | undefined, ctx: FetchContext) => Promise<DirectoryPage<T>>;
 
 export interface ByDirectoryOptions<T> {
   /** Directories listed at once at most (the AIMD limit's ceiling), 1-256. Default 32. */
@@ -23,13 +29,17 @@ export interface ByDirectoryOptions<T> {
    * shape. Default 100 000.
    */
   maxQueuedDirectories?: number;
-  /** Retries of each page (throttling, timeouts, 5xx, dropped connections); every throttling retry cuts the limit. */
+  /**
+   * Retries of each page (throttling, timeouts, 5xx, dropped connections)
+   * by withRetry; every throttling retry cuts the limit. Unset: no retries
+   * here, for a fetchPage that retries itself and reports through ctx.onRetry.
+   */
   retry?: RetryOptions;
   abortSignal?: AbortSignal;
   /** The root's first page when the caller already fetched it (the auto mode's probe). */
   firstPage?: DirectoryPage<T>;
   /** A token a directory's listing returned before: the caller's error (a service handing out one token forever). */
-  onRepeatedToken?: (directory: string) => Error;
+  onRepeatedToken?: (directory: string, token: string) => Error;
 }
 
 export const DEFAULT_LIST_CONCURRENCY = 32;
@@ -66,13 +76,12 @@ export async function* listByDirectory<T>(root: string, fetchPage: FetchPage<T>,
     wakeConsumer();
   };
 
+  const onRetry = (err: unknown) => (isThrottling(err) ? limit.throttled() : undefined);
   const fetchWithRetry = (dir: string, token: string | undefined) =>
     limit.run(async () => {
-      const page = await withRetry((s) => fetchPage(dir, token, s), {
-        ...opts.retry,
-        signal,
-        onRetry: (err) => (isThrottling(err) ? limit.throttled() : undefined),
-      });
+      const page = opts.retry
+        ? await withRetry((s) => fetchPage(dir, token, { signal: s, onRetry }), { ...opts.retry, signal, onRetry })
+        : await fetchPage(dir, token, { signal, onRetry });
       limit.succeeded();
       return page;
     });
@@ -88,7 +97,7 @@ export async function* listByDirectory<T>(root: string, fetchPage: FetchPage<T>,
       }
       const token = page.continuation;
       if (!token || signal.aborted) return;
-      if (seen.has(token)) throw opts.onRepeatedToken?.(dir) ?? new Error(`${dir}: listing returned a continuation token twice`);
+      if (seen.has(token)) throw opts.onRepeatedToken?.(dir, token) ?? new Error(`${dir}: listing returned a continuation token twice`);
       seen.add(token);
       page = await fetchWithRetry(dir, token);
     }

@@ -96,7 +96,7 @@ export class Gen2Reader implements SourceReader {
     if (mode === "auto" && few && probe.continuation === undefined) {
       return yield* this.recursivePages(root);
     }
-    yield* listByDirectory(root, (dir, token, signal) => this.directoryPage(dir, token, signal, dir === root), {
+    yield* listByDirectory(root, (dir, token, ctx) => this.directoryPage(dir, token, ctx.signal, dir === root), {
       maxConcurrency: this.opts.maxConcurrency ?? DEFAULT_LIST_CONCURRENCY,
       retry: { maxAttempts: this.opts.maxTries ?? 4, timeoutMs: PAGE_TIMEOUT_MS },
       firstPage: probe,

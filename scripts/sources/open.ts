@@ -106,7 +106,7 @@ export interface OpenOptions {
   retries?: number;
   /** How a live Gen2 side is listed (Gen2Options.listing). */
   listing?: ListingMode;
-  /** Gen2Options.maxConcurrency. */
+  /** Gen2Options.maxConcurrency and Gen1Options.maxConcurrency. */
   listConcurrency?: number;
   env?: NodeJS.ProcessEnv;
 }
@@ -132,6 +132,7 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
         credential: new DefaultAzureCredential(),
         describe: spec.uri,
         retry: { maxAttempts: (opts.retries ?? 4) + 1 },
+        maxConcurrency: opts.listConcurrency,
       });
     case "gen2": {
       const credential =
