@@ -125,6 +125,10 @@ export class Gen2Reader implements SourceReader {
    * (withRetry in listByDirectory retries, so throttling reaches the AIMD
    * limit). A subdirectory deleted after its parent was listed answers 404
    * PathNotFound: it has no children left to list, so that page is empty.
+   * Path - List (learn.microsoft.com/rest/api/storageservices/datalakestoragegen2/path/list):
+   * with recursive=false only the paths directly in `directory` are listed,
+   * at most 5 000 a call, the rest behind the x-ms-continuation token; a
+   * directory that does not exist is an error.
    */
   private async directoryPage(dir: string, token: string | undefined, signal: AbortSignal | undefined, isRoot: boolean): Promise<DirectoryPage<Path>> {
     let page: FileSystemListPathsResponse;
