@@ -46,6 +46,8 @@ export const main = defineCommand<Flags>(
       .option("--json", "print the JSON report on stdout instead of Markdown", false)
       .addOption(new Option("--max-listed <n>", "examples listed per difference kind and folder (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
+      .addOption(new Option("--listing <mode>", "live Gen2 listing: auto (by directory when the root holds 4+ folders or several pages), recursive, by-directory").default("auto"))
+      .addOption(new Option("--list-concurrency <n>", "by-directory listing: folders listed at once at most (adaptive below it, 1-256)").default("32"))
       .addOption(new Option("--run-size <n>", "paths of a live listing appended per side before they are handed to DuckDB").default(String(DEFAULT_RUN_SIZE)))
       .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
       .option("--tmp-dir <dir>", "where the comparison's database and spill files go (default: the OS temp dir); removed on every exit"),

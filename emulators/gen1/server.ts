@@ -47,6 +47,8 @@ export interface WebHdfsServerOptions {
   callerId?: string;
   /** The server closes itself after this long (default 120 s; tests must not leave it running). */
   lifetimeMs?: number;
+  /** Service time of every request in ms (default 0): lets a test see how many requests a client keeps in flight. */
+  latencyMs?: number;
 }
 
 export interface WebHdfsServer {
@@ -57,6 +59,8 @@ export interface WebHdfsServer {
   calls: Record<string, number>;
   /** Live list of injected faults: push to add one while the server runs. */
   faults: Gen1Fault[];
+  /** Most requests in flight at once so far. */
+  readonly peakInFlight: number;
   /**
    * Direct (no HTTP) access to the namespace: `put` a file or directory
    * (content, owner, group, permission, ACL entries) as a seed, `update`,
@@ -81,8 +85,12 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     calls: {} as Record<string, number>,
     callerId: opts.callerId ?? "gen1-caller-oid",
   };
+  const load = { inFlight: 0, peak: 0 };
   const server = createServer((req, res) => {
-    handleWebHdfs(context, req, res).catch((err: Error) => send(res, 500, remote("RuntimeException", err.message)));
+    load.peak = Math.max(load.peak, ++load.inFlight);
+    res.on("close", () => (load.inFlight -= 1));
+    const delay = new Promise<void>((resolve) => setTimeout(resolve, opts.latencyMs ?? 0));
+    void delay.then(() => handleWebHdfs(context, req, res).catch((err: Error) => send(res, 500, remote("RuntimeException", err.message))));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const lifetime = setTimeout(() => server.close(), opts.lifetimeMs ?? 120_000);
@@ -94,6 +102,9 @@ export async function startWebHdfsServer(opts: WebHdfsServerOptions): Promise<We
     calls: context.calls,
     faults: context.faults,
     tree,
+    get peakInFlight() {
+      return load.peak;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(lifetime);

@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
 import type { RetryOptions } from "../lib/retry";
+import { DEFAULT_LIST_CONCURRENCY, DirectoryPage, FetchContext, listByDirectory } from "./byDirectory";
 import { getJson, HttpError } from "./http";
 import { ListOptions, PathEntry, SourceError, SourceReader } from "./types";
 
@@ -21,6 +22,8 @@ export interface Gen1Options {
   /** Parallel GETACLSTATUS requests when ACLs are read. */
   aclConcurrency?: number;
   retry?: RetryOptions;
+  /** Folders listed at once at most (adaptive below it, see listByDirectory), 1-256. Default 32. */
+  maxConcurrency?: number;
 }
 
 interface FileStatus {
@@ -34,8 +37,10 @@ interface FileStatus {
 }
 
 /**
- * Walks a Gen1 account over WebHDFS, one LISTSTATUS page at a time, so memory
- * holds one page plus the folders still to visit, never the whole listing.
+ * Walks a Gen1 account over WebHDFS, many folders at once (listByDirectory:
+ * a bounded queue of folders, LISTSTATUS pages under an adaptive limit), so
+ * memory holds a few pages plus the folders still to visit, never the whole
+ * listing. Entries come in no particular order across folders.
  */
 export class Gen1Reader implements SourceReader {
   readonly describe: string;
@@ -53,53 +58,41 @@ export class Gen1Reader implements SourceReader {
     });
     if ((top as { FileStatus?: FileStatus }).FileStatus?.type !== "DIRECTORY") throw new SourceError(`${this.describe}: ${root} is not a folder`);
 
+    const absolute = (rel: string) => (rel === "" ? root : `${root === "/" ? "" : root}/${rel}`);
     const limit = pLimit(this.opts.aclConcurrency ?? 16);
-    const pending = [""];
-    while (pending.length > 0) {
-      const rel = pending.pop()!;
-      const subdirs: string[] = [];
-      for await (const page of this.pages(rel === "" ? root : `${root === "/" ? "" : root}/${rel}`)) {
-        const entries = page.map((s) => toEntry(rel === "" ? s.pathSuffix : `${rel}/${s.pathSuffix}`, s));
-        if (listOpts.acls) {
-          await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(`${root === "/" ? "" : root}/${e.path}`)))));
-        }
-        for (const e of entries) {
-          if (e.type === "directory") subdirs.push(e.path);
-          yield e;
-        }
+    const pages = listByDirectory("", (rel, after, ctx) => this.page(absolute(rel), rel, after, ctx), {
+      maxConcurrency: this.opts.maxConcurrency ?? DEFAULT_LIST_CONCURRENCY,
+      onRepeatedToken: (rel, token) =>
+        new SourceError(`${this.describe}: LISTSTATUS ${absolute(rel)}: the service returned a token it returned before ("${token}"); stopped instead of listing forever`),
+    });
+    for await (const entries of pages) {
+      if (listOpts.acls) {
+        await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(`${root === "/" ? "" : root}/${e.path}`)))));
       }
-      // Reverse so folders are visited in listing order (a stack pops the last first).
-      for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]);
+      yield* entries;
     }
   }
 
-  private async *pages(dir: string): AsyncIterable<FileStatus[]> {
+  /**
+   * One LISTSTATUS page of `dir` (`rel` below the root), retried by getJson
+   * (which tells the listing's concurrency about throttling).
+   * Bounded: listByDirectory refuses a token seen before in the same
+   * folder's listing (a cycle A→B→A would otherwise list forever).
+   */
+  private async page(dir: string, rel: string, after: string | undefined, ctx: FetchContext): Promise<DirectoryPage<PathEntry>> {
     const listSize = this.opts.listSize ?? 4000;
-    let after: string | undefined;
-    // Bounded: every page must bring a token not seen before in this folder's
-    // listing (a cycle A→B→A would otherwise list forever), and a folder
-    // holds finitely many names. One token per page is kept: folder size / listSize.
-    const seen = new Set<string>();
-    for (;;) {
-      const body = (await this.call(dir, "LISTSTATUS", { listSize: String(listSize), ...(after ? { listAfter: after } : {}) })) as {
-        FileStatuses?: { FileStatus?: FileStatus[]; continuationToken?: string };
-      };
-      const page = body.FileStatuses?.FileStatus;
-      if (!Array.isArray(page)) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} returned no FileStatuses`);
-      if (page.length > 0) yield page;
-      const token = body.FileStatuses?.continuationToken;
-      // api-version 2018-09-01 says where to continue. Older responses say nothing, and the
-      // service may cap a page below listSize, so a short page is no proof of the end: only
-      // an empty page is.
-      const next = typeof token === "string" ? token : (page[page.length - 1]?.pathSuffix ?? "");
-      if (!next) return;
-      // Equality, not ordering: the service's name order need not match JS string order.
-      if (seen.has(next)) {
-        throw new SourceError(`${this.describe}: LISTSTATUS ${dir}: the service returned a token it returned before ("${next}"); stopped instead of listing forever`);
-      }
-      seen.add(next);
-      after = next;
-    }
+    const body = (await this.call(dir, "LISTSTATUS", { listSize: String(listSize), ...(after ? { listAfter: after } : {}) }, ctx)) as {
+      FileStatuses?: { FileStatus?: FileStatus[]; continuationToken?: string };
+    };
+    const page = body.FileStatuses?.FileStatus;
+    if (!Array.isArray(page)) throw new SourceError(`${this.describe}: LISTSTATUS ${dir} returned no FileStatuses`);
+    const entries = page.map((s) => toEntry(rel === "" ? s.pathSuffix : `${rel}/${s.pathSuffix}`, s));
+    const token = body.FileStatuses?.continuationToken;
+    // api-version 2018-09-01 says where to continue. Older responses say nothing, and the
+    // service may cap a page below listSize, so a short page is no proof of the end: only
+    // an empty page is.
+    const next = typeof token === "string" ? token : (page[page.length - 1]?.pathSuffix ?? "");
+    return { entries, subdirectories: entries.filter((e) => e.type === "directory").map((e) => e.path), continuation: next || undefined };
   }
 
   private async acl(path: string): Promise<string> {
@@ -107,14 +100,14 @@ export class Gen1Reader implements SourceReader {
     return (body.AclStatus?.entries ?? []).join(",");
   }
 
-  private async call(path: string, op: string, params: Record<string, string>): Promise<unknown> {
+  private async call(path: string, op: string, params: Record<string, string>, ctx?: FetchContext): Promise<unknown> {
     const url = new URL(`${this.opts.accountUrl.replace(/\/+$/, "")}/webhdfs/v1${path.split("/").map(encodeURIComponent).join("/")}`);
     url.searchParams.set("op", op);
     url.searchParams.set("api-version", API_VERSION);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const headers = { Authorization: `Bearer ${await this.bearer()}` };
     try {
-      return await getJson(url.toString(), headers, this.describe, this.opts.retry);
+      return await getJson(url.toString(), headers, this.describe, { ...this.opts.retry, ...ctx });
     } catch (err) {
       if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
         throw new SourceError(

@@ -1,4 +1,4 @@
-import { AttemptTimeout, RetryOptions, StatusError, isRetryable, withRetry } from "../lib/retry";
+import { AttemptTimeout, RetryCallOptions, RetryOptions, StatusError, isRetryable, withRetry } from "../lib/retry";
 import { SourceError } from "./types";
 
 /**
@@ -17,7 +17,7 @@ function transient(err: unknown): boolean {
  * GET with bounded retries for throttling and transient failures; every
  * failure becomes a SourceError that names the source as the user wrote it.
  */
-export async function getJson(url: string, headers: Record<string, string>, describe: string, retry: RetryOptions = {}): Promise<unknown> {
+export async function getJson(url: string, headers: Record<string, string>, describe: string, retry: RetryOptions & Pick<RetryCallOptions, "onRetry" | "signal"> = {}): Promise<unknown> {
   const opts = { ...DEFAULT_HTTP_RETRY, ...retry };
   let res: { status: number; text: string };
   try {

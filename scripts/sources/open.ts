@@ -4,7 +4,7 @@ import { existsSync, statSync } from "fs";
 import { UsageError } from "../lib/cli";
 import { GEN1_TOKEN_ENV, emulatorCredential } from "../lib/emulatorAuth";
 import { Gen1Reader } from "./gen1";
-import { Gen2Reader } from "./gen2";
+import { Gen2Reader, ListingMode } from "./gen2";
 import { BlobInventoryReader } from "./blobInventory";
 import { InventoryReader } from "./inventory";
 import { InventoryRun, InventoryRunError, locateRun } from "./inventoryRun";
@@ -105,6 +105,10 @@ export interface OpenOptions {
   accountUrl?: string;
   /** SDK/HTTP retries after the first attempt. */
   retries?: number;
+  /** How a live Gen2 side is listed (Gen2Options.listing). */
+  listing?: ListingMode;
+  /** Gen2Options.maxConcurrency and Gen1Options.maxConcurrency. */
+  listConcurrency?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -131,6 +135,7 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
         credential: emulatorCredential(env, GEN1_TOKEN_ENV, accountUrl) ?? new DefaultAzureCredential(),
         describe: spec.uri,
         retry: { maxAttempts: (opts.retries ?? 4) + 1 },
+        maxConcurrency: opts.listConcurrency,
       });
     }
     case "gen2": {
@@ -145,6 +150,8 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
         credential,
         describe: spec.uri,
         maxTries: (opts.retries ?? 3) + 1,
+        listing: opts.listing,
+        maxConcurrency: opts.listConcurrency,
       });
     }
   }

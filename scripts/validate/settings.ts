@@ -3,6 +3,8 @@ import { UsageError } from "../lib/cli";
 import type { StackOutputs } from "../lib/stackOutputs";
 import { readDataFile } from "../lib/dataFile";
 import { maxInventoryAge } from "../lib/duration";
+import { DEFAULT_LIST_CONCURRENCY, MAX_LIST_CONCURRENCY } from "../sources/byDirectory";
+import { LISTING_MODES, ListingMode } from "../sources/gen2";
 import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource } from "../sources/open";
 import { PrefixReader, parsePrefix } from "../sources/prefix";
 import { SourceReader } from "../sources/types";
@@ -28,6 +30,10 @@ export interface ValidateFlags {
   sourceAccountUrl?: string;
   maxListed?: string;
   retries?: string;
+  /** `--listing`: how a live Gen2 side is listed (auto, recursive, by-directory). */
+  listing?: string;
+  /** `--list-concurrency`: directories listed at once at most (by-directory listing). */
+  listConcurrency?: string;
   runSize?: string;
   /** `--memory-limit`: DuckDB's memory limit, "<n>KB|MB|GB". */
   memoryLimit?: string;
@@ -83,7 +89,12 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string, env: No
   const acls = (extra: string[]): AclComparison | undefined =>
     f.acls ? { mode, principalMap, ignorePrincipals: new Set([...ignored, ...extra]) } : undefined;
   const outputs = f.outputs !== undefined ? await stackOutputsFile(f.outputs, problems) : undefined;
-  const open = { source: { retries, accountUrl: f.sourceAccountUrl, env }, target: { retries, accountUrl: f.accountUrl ?? outputs?.dfsEndpoint, env } };
+  const listing = (f.listing ?? "auto") as ListingMode;
+  if (!LISTING_MODES.includes(listing)) problems.push(`--listing ${JSON.stringify(f.listing)}: one of ${LISTING_MODES.join(", ")}`);
+  const listConcurrency = count("--list-concurrency", f.listConcurrency ?? String(DEFAULT_LIST_CONCURRENCY), 1, problems);
+  if (listConcurrency > MAX_LIST_CONCURRENCY) problems.push(`--list-concurrency ${listConcurrency}: at most ${MAX_LIST_CONCURRENCY}`);
+  const live = { retries, listing, listConcurrency, env };
+  const open = { source: { ...live, accountUrl: f.sourceAccountUrl }, target: { ...live, accountUrl: f.accountUrl ?? outputs?.dfsEndpoint } };
 
   const stackMode = f.stack !== undefined || f.configFile !== undefined;
   // Loaded only for --stack: the config model pulls in @pulumi/pulumi, over 100 MB of RSS under a heap capped for the sort.

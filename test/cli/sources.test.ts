@@ -104,6 +104,15 @@ describe("Gen1 reader over WebHDFS", () => {
     });
   });
 
+  it("lists many folders at once (within maxConcurrency), every entry once", async () => {
+    const tree = Array.from({ length: 12 }, (_, d) => files(`/w/d${d}/sub`, 3)).flat();
+    server = await startWebHdfsServer({ entries: tree, latencyMs: 30, maxListSize: 2 });
+    const got = await collect(reader("/w", { maxConcurrency: 6 }).list());
+    expect(got.map((e) => e.path).sort()).toEqual([...Array.from({ length: 12 }, (_, d) => [`d${d}`, `d${d}/sub`]).flat(), ...tree.map((t) => t.path.slice(3))].sort());
+    expect(server.peakInFlight).toBeGreaterThan(1);
+    expect(server.peakInFlight).toBeLessThanOrEqual(6);
+  });
+
   it("reads ACLs with GETACLSTATUS when asked", async () => {
     const acl = ["user::rwx", "user:oid-1:r-x", "group::r-x", "mask::r-x", "other::---"];
     server = await startWebHdfsServer({ entries: [{ path: "/s/x.csv", acl }, { path: "/s/y.csv" }] });

@@ -180,6 +180,13 @@ describe("validate CLI", () => {
     expect(r.stderr).toContain('--run-size "ten": must be a whole number');
   });
 
+  it("rejects a bad --listing or --list-concurrency with exit 2, naming the flag", async () => {
+    const r = await runScriptAsync("validate", ["--source", "a.csv", "--target", "b.csv", "--listing", "sideways", "--list-concurrency", "999"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--listing "sideways": one of auto, recursive, by-directory');
+    expect(r.stderr).toContain("--list-concurrency 999: at most 256");
+  });
+
   it("rejects ? and # and a bare % in a URI path with exit 2 instead of listing another folder or crashing", async () => {
     const r = await runScriptAsync("validate", [
       "--source", "adl://lake.azuredatalakestore.net/raw/what?now",
