@@ -213,11 +213,12 @@ async function windows(trigger: string, flags: Flags, io: FactoryIo, out: (line:
   if (covering === undefined) return EXIT_OK;
   const gate = flipGate(runs, covering);
   for (const w of gate.unfinished) out(`not copied yet: ${formatWindow(w)}`);
+  for (const g of gate.gaps) out(`no window run found for [${g.start.toISOString()}, ${g.end.toISOString()}): nothing shows it was copied`);
   if (gate.ok && gate.covering) {
     out(`${covering.toISOString()} is copied: window ${formatWindow(gate.covering)}`);
     return EXIT_OK;
   }
-  out(`${covering.toISOString()} is not copied yet: ${gate.covering ? "an earlier window has not succeeded" : "no Succeeded window holds it"}; wait and run this again`);
+  out(`${covering.toISOString()} is not copied yet: ${!gate.covering ? "no Succeeded window holds it" : gate.gaps.length > 0 ? "windows before it have no run record" : "an earlier window has not succeeded"}; wait and run this again`);
   return EXIT_FAILED;
 }
 

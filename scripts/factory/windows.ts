@@ -1,4 +1,5 @@
 import type { DataFactoryManagementClient, TriggerRun } from "@azure/arm-datafactory";
+import { CommandFailed } from "../lib/cli";
 import type { FactoryTarget } from "./target";
 
 /**
@@ -63,6 +64,10 @@ export async function windowRuns(client: DataFactoryManagementClient, target: Fa
     continuationToken = res.continuationToken ?? undefined;
     if (!continuationToken) break;
   }
+  // A gate must not pass on a list it did not finish reading: a failed window on an unread page would be invisible.
+  if (continuationToken) {
+    throw new CommandFailed(`windows ${trigger}: more than ${opts.maxPages ?? 50} pages of trigger runs since ${opts.since.toISOString()}; pass a later --since to read them all`);
+  }
   const out: WindowRun[] = [];
   for (const run of runs) out.push(await withPipelineRun(client, target, run, opts.abortSignal));
   return out.sort((a, b) => (a.windowStart?.getTime() ?? 0) - (b.windowStart?.getTime() ?? 0));
@@ -92,6 +97,8 @@ export interface FlipGate {
   covering?: WindowRun;
   /** Windows starting before the moment with no succeeded attempt (failed, still running, or queued): their files are not copied yet. */
   unfinished: WindowRun[];
+  /** Stretches before the covering window that no listed window run covers (no run record yet, or not read): nothing proves them copied. */
+  gaps: { start: Date; end: Date }[];
 }
 
 /**
@@ -105,7 +112,23 @@ export function flipGate(windows: WindowRun[], moment: Date): FlipGate {
   const done = new Set(windows.filter(succeeded).map((w) => w.windowStart?.getTime()));
   const unfinished = windows.filter((w) => !succeeded(w) && (w.windowStart === undefined || (w.windowStart.getTime() <= t && !done.has(w.windowStart.getTime()))));
   const covering = windows.find((w) => succeeded(w) && w.windowStart !== undefined && w.windowEnd !== undefined && w.windowStart.getTime() <= t && t < w.windowEnd.getTime());
-  return { ok: covering !== undefined && unfinished.length === 0, covering, unfinished };
+  const gaps = covering ? gapsBefore(windows, covering) : [];
+  return { ok: covering !== undefined && unfinished.length === 0 && gaps.length === 0, covering, unfinished, gaps };
+}
+
+/** From the earliest listed window to the covering one, the stretches no listed window (of any state) spans. */
+function gapsBefore(windows: WindowRun[], covering: WindowRun): { start: Date; end: Date }[] {
+  const spans = windows
+    .filter((w) => w.windowStart !== undefined && w.windowEnd !== undefined && w.windowStart.getTime() < covering.windowStart!.getTime())
+    .map((w) => [w.windowStart!.getTime(), w.windowEnd!.getTime()] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const gaps: { start: Date; end: Date }[] = [];
+  let reached = spans.length > 0 ? spans[0][0] : covering.windowStart!.getTime();
+  for (const [start, end] of [...spans, [covering.windowStart!.getTime(), covering.windowEnd!.getTime()] as const]) {
+    if (start > reached) gaps.push({ start: new Date(reached), end: new Date(start) });
+    reached = Math.max(reached, end);
+  }
+  return gaps;
 }
 
 /** One line per window run: `[start, end)  state  run id`. */

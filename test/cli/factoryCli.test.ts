@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { main } from "../../scripts/factory";
+import { factoryClient, factoryTarget } from "../../scripts/factory/target";
 import { startStackTriggers } from "../../scripts/factory/triggers";
+import { windowRuns } from "../../scripts/factory/windows";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { stackOutputs } from "../support/stackOutputs";
@@ -183,6 +185,24 @@ describe("factory windows: a tumbling window trigger's runs, and the flip gate",
     });
     expect(second).toMatchObject({ continuationToken: "2" });
     expect(queries.every((q) => q.apiVersion === "2018-06-01")).toBe(true);
+  });
+
+  it("refuses a list it could not finish reading instead of gating on part of it", async () => {
+    for (const h of [0, 1, 2]) windowRun(h, "Succeeded");
+    const target = factoryTarget(OUTPUTS);
+    const client = factoryClient(target, credential, { endpoint: arm.endpoint, clientOptions: { tlsOptions: { ca: arm.ca } } });
+    // The fake ARM answers two trigger runs a page: one page leaves a continuation token unread.
+    await expect(windowRuns(client, target, TRIGGER, { since: new Date(0), maxPages: 1 })).rejects.toThrow(`windows ${TRIGGER}: more than 1 pages of trigger runs`);
+    expect(await windowRuns(client, target, TRIGGER, { since: new Date(0) })).toHaveLength(3);
+  });
+
+  it("--covering: exit 1 when a window before the covering one has no run record (a gap proves nothing copied)", async () => {
+    windowRun(0, "Succeeded");
+    windowRun(2, "Succeeded");
+    const gap = await cli("windows", TRIGGER, "--covering", hour(2).replace(":00:00.000Z", ":20:00Z"));
+    expect(gap.code).toBe(EXIT_FAILED);
+    expect(gap.lines).toContain("no window run found for [2026-12-01T01:00:00.000Z, 2026-12-01T02:00:00.000Z): nothing shows it was copied");
+    expect(gap.lines.at(-1)).toMatch(/is not copied yet: windows before it have no run record/);
   });
 
   it("--covering: exit 1 while the covering window is in progress or an earlier one failed; exit 0 once both succeeded", async () => {
