@@ -6,6 +6,8 @@ import { GEN1_SCOPE } from "../sources/gen1";
 export interface FileListWriter {
   /** Creates or replaces the file at `path` (absolute Gen1 path) with `text`. */
   write(path: string, text: string, signal?: AbortSignal): Promise<void>;
+  /** Whether `path` (absolute Gen1 path) exists now: GETFILESTATUS, 404 is false. */
+  exists(path: string, signal?: AbortSignal): Promise<boolean>;
   readonly requests: number;
 }
 
@@ -31,6 +33,18 @@ export function gen1FileLists(opts: { accountUrl: string; credential: TokenCrede
         if (!token) throw new Error(`no Entra ID token for ${GEN1_SCOPE}`);
         const res = await fetch(url, { method: "PUT", body: text, headers: { authorization: `Bearer ${token.token}`, "content-type": "application/octet-stream" }, signal: abortSignal });
         if (!res.ok) throw new StatusError(res.status, `Gen1 CREATE ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`, res.headers.get("retry-after") ?? undefined);
+      }, { ...opts.retry, signal });
+    },
+    async exists(path, signal) {
+      const url = `${base}${path.split("/").map(encodeURIComponent).join("/")}?op=GETFILESTATUS`;
+      return withRetry(async (abortSignal) => {
+        requests++;
+        const token = await opts.credential.getToken(GEN1_SCOPE);
+        if (!token) throw new Error(`no Entra ID token for ${GEN1_SCOPE}`);
+        const res = await fetch(url, { headers: { authorization: `Bearer ${token.token}` }, signal: abortSignal });
+        if (res.status === 404) return false;
+        if (!res.ok) throw new StatusError(res.status, `Gen1 GETFILESTATUS ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`, res.headers.get("retry-after") ?? undefined);
+        return true;
       }, { ...opts.retry, signal });
     },
   };

@@ -24,6 +24,13 @@ export interface Gen2ActionOptions {
   /** Filesystem → principal ids of the stack's `acls` rules, whose entries on the target are kept. */
   keep: ReadonlyMap<string, ReadonlySet<string>>;
   retry: RetryOptions;
+  /**
+   * Whether a Gen1 path exists now. An extra is deleted only when Gen1 still
+   * lacks it: a file created on Gen1 after validate listed it, and copied to
+   * Gen2 by a window before the Gen2 listing, looks extra, and no later
+   * window would copy it again.
+   */
+  gen1Exists: (path: string, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export function gen2Actions(opts: Gen2ActionOptions): Gen2Actions {
@@ -53,6 +60,7 @@ export function gen2Actions(opts: Gen2ActionOptions): Gen2Actions {
       const fs = opts.service.getFileSystemClient(action.filesystem);
       try {
         if (action.kind === "delete") {
+          if (await opts.gen1Exists(action.gen1Path, signal)) return `${action.gen1Path} is on Gen1 now (created after validate listed it): not deleted; validate again`;
           if (action.isDir) await call((abortSignal) => fs.getDirectoryClient(action.gen2Path).deleteIfExists(true, { abortSignal }), signal);
           else await call((abortSignal) => fs.getFileClient(action.gen2Path).deleteIfExists(false, { abortSignal }), signal);
           return undefined;

@@ -18,6 +18,8 @@ export interface Place {
   path: string;
   /** Path in the Gen2 filesystem: <folder.target>/<path>. */
   gen2Path: string;
+  /** Absolute Gen1 path: <folder.source>/<path>. */
+  gen1Path: string;
 }
 
 export type Action =
@@ -47,7 +49,7 @@ export function planFrom(folders: ReportFolder[]): ReconcilePlan {
   const plan: ReconcilePlan = { folders, mkdir: [], copy: [], acl: [], delete: [], unfixable: [] };
   folders.forEach((f, folder) => {
     for (const d of f.differences) {
-      const place: Place = { folder, filesystem: f.filesystem, path: d.path, gen2Path: join(f.target, d.path) };
+      const place: Place = { folder, filesystem: f.filesystem, path: d.path, gen2Path: join(f.target, d.path), gen1Path: `${f.source.replace(/\/+$/, "")}/${d.path}` };
       const id = (kind: string) => `${kind}:${folder}:${d.path}`;
       const src = d.sourceEntry;
       if (d.kind === "type") plan.unfixable.push({ ...place, kind: "type", reason: `a ${src?.type ?? "?"} on Gen1, a ${d.targetEntry?.type ?? "?"} on Gen2: never fixed automatically; decide which is right and move the other aside` });

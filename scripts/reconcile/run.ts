@@ -118,7 +118,7 @@ function checkPlan(plan: ReconcilePlan, opts: ReconcileOptions): void {
 
 async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult): Promise<void> {
   const retry = opts.retry ?? {};
-  const gen2 = gen2Actions({ service: opts.gen2, principalMap: opts.principalMap, keep: opts.keepPrincipals ?? new Map(), retry });
+  const gen2 = gen2Actions({ service: opts.gen2, principalMap: opts.principalMap, keep: opts.keepPrincipals ?? new Map(), retry, gen1Exists: (p, s) => opts.fileLists.exists(p, s) });
   const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const runAll = async (actions: Exclude<Action, { kind: "copy" }>[]) => {
     await Promise.all(

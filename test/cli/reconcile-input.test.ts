@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, startDfsServer } from "../../emulators/dfs/server";
+import { startWebHdfsServer } from "../../emulators/gen1/server";
 import { EXIT_FAILED, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main } from "../../scripts/reconcile";
 import { PROJECT_DIR } from "../support/cli";
@@ -102,6 +103,34 @@ describe("a bidirectional-sync folder written on Gen2", () => {
       expect(dfs.tree.exists("curated", "finance/new-on-gen2.csv")).toBe(true);
     } finally {
       await dfs.close();
+    }
+  });
+});
+
+describe("an extra path that Gen1 has by now", () => {
+  it("is not deleted: Gen1 is asked again before each delete, and the path is listed as not fixed", async () => {
+    const dfs = await startDfsServer();
+    // Created on Gen1 after validate listed it, and copied by a window before the Gen2 listing: it looks extra.
+    const gen1 = await startWebHdfsServer({ entries: [{ path: "/raw/sales/late.csv", size: 4 }], lifetimeMs: 30_000 });
+    try {
+      dfs.createFilesystem("raw");
+      dfs.createPath("raw", "sales", { isDir: true });
+      dfs.createPath("raw", "sales/late.csv", { content: Buffer.from("late") });
+      dfs.createPath("raw", "sales/gone.csv", { content: Buffer.from("gone") });
+      const file = entry({ type: "file", size: 4 });
+      const report = {
+        version: 2,
+        ok: false,
+        folders: [{ folder, counts: counts({ extra: 2 }), problems: [], differences: [{ kind: "extra", path: "gone.csv", targetEntry: file }, { kind: "extra", path: "late.csv", targetEntry: file }] }],
+      };
+      const env = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY, ADLS_MIGRATION_GEN1_TOKEN: "gen1-test-token" };
+      const r = await run(report, ["--account-url", dfs.url, "--source-account-url", gen1.url, "--journal", path.join(dir, "late.jsonl"), "--delete"], env);
+      expect(r.code).toBe(EXIT_FAILED);
+      expect(r.out).toContain("/raw/sales/late.csv is on Gen1 now (created after validate listed it): not deleted; validate again");
+      expect(dfs.tree.exists("raw", "sales/late.csv")).toBe(true);
+      expect(dfs.tree.exists("raw", "sales/gone.csv")).toBe(false);
+    } finally {
+      await Promise.all([dfs.close(), gen1.close()]);
     }
   });
 });
