@@ -82,14 +82,17 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   // One scratch directory for the database and its spill files, removed whatever happens (process exit and signals included).
   const scratch = createScratch(opts.tmpDir);
   let engine: Engine | undefined;
+  let both: Promise<number>[] = [];
+  let loaded = false;
   try {
     engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
       loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) });
-    const both = [load(source, "source"), load(target, "target")];
+    both = [load(source, "source"), load(target, "target")];
     // Report the first failure at once; nobody waits for the other side.
     for (const p of both) p.catch(() => undefined);
     const [sourcePaths, targetPaths] = await Promise.all(both);
+    loaded = true;
     // Not with a principal map: equal raw ids can differ once the source's are mapped.
     const shortcut = !opts.acls?.principalMap;
     const result: ValidateResult = {
@@ -128,8 +131,18 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     result.seconds = (Date.now() - started) / 1000;
     return result;
   } finally {
-    engine?.close();
-    removeScratch(scratch);
+    // After one side failed the other may still be inside a DuckDB call: closing now blocks
+    // this thread on it (a hang seen under load), so the engine closes once both have settled.
+    if (loaded || both.length === 0) {
+      engine?.close();
+      removeScratch(scratch);
+    } else {
+      const open = engine;
+      void Promise.allSettled(both).then(() => {
+        open?.close();
+        removeScratch(scratch);
+      });
+    }
   }
 }
 
