@@ -83,14 +83,4 @@ export const dfsServerMain = defineCommand<Flags>(build, async (flags: Flags, io
 });
 export const main = dfsServerMain;
 
-if (require.main === module) {
-  runMain(
-    (argv, io: Io) => {
-      // npm and process managers stop servers with SIGTERM; treat it as Ctrl-C.
-      const term = new AbortController();
-      process.once("SIGTERM", () => term.abort());
-      return dfsServerMain(argv, { ...io, signal: io.signal ? AbortSignal.any([io.signal, term.signal]) : term.signal });
-    },
-    { interruptible: true },
-  );
-}
+if (require.main === module) runMain(dfsServerMain, { stopOnSigterm: true });

@@ -75,14 +75,4 @@ export const main = defineCommand<Flags>(build, async (flags: Flags, io: Io) => 
   return EXIT_OK;
 });
 
-if (require.main === module) {
-  runMain(
-    (argv, io: Io) => {
-      // npm and process managers stop servers with SIGTERM; treat it as Ctrl-C.
-      const term = new AbortController();
-      process.once("SIGTERM", () => term.abort());
-      return main(argv, { ...io, signal: io.signal ? AbortSignal.any([io.signal, term.signal]) : term.signal });
-    },
-    { interruptible: true },
-  );
-}
+if (require.main === module) runMain(main, { stopOnSigterm: true });

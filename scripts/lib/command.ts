@@ -80,15 +80,18 @@ export function defineCommand<O, I extends Io = Io>(
  * Runs a command as the process: real streams, and for `interruptible`
  * commands Ctrl-C aborts io.signal instead of killing the process, so the
  * command can stop at a resumable point. Other commands keep the default
- * Ctrl-C (they hold no state worth saving).
+ * Ctrl-C (they hold no state worth saving). `stopOnSigterm` (the emulator
+ * servers) treats SIGTERM as Ctrl-C too.
  */
-export function runMain<I extends Io>(main: Main<I>, opts: { interruptible?: boolean } = {}): void {
+export function runMain<I extends Io>(main: Main<I>, opts: { interruptible?: boolean; stopOnSigterm?: boolean } = {}): void {
   let signal: AbortSignal | undefined;
-  if (opts.interruptible) {
+  if (opts.interruptible || opts.stopOnSigterm) {
     const controller = new AbortController();
     // Every in-flight request listens on the signal.
     setMaxListeners(0, controller.signal);
     process.once("SIGINT", () => controller.abort(new Error("interrupted")));
+    // Servers: npm and process managers stop them with SIGTERM, which then means what Ctrl-C means.
+    if (opts.stopOnSigterm) process.once("SIGTERM", () => controller.abort(new Error("terminated")));
     signal = controller.signal;
   }
   // A command's own Io fields are optional test hooks: the process passes none.

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { COLUMNS } from "./columns";
 import { checkColumns } from "./inventory";
 import type { ListedField } from "./types";
 
@@ -25,17 +26,6 @@ export interface InventoryFiles {
 /** The normalized columns every listing table has: one row per path. */
 export const LISTING_COLUMNS = "path VARCHAR, dir BOOLEAN, size DOUBLE, modified DOUBLE, owner VARCHAR, grp VARCHAR, perm VARCHAR, acl VARCHAR";
 
-/** Accepted column names (lower case), as rowToEntry picks them. */
-const NAMES = {
-  path: ["path", "name"],
-  type: ["type", "hdi_isfolder", "isdirectory", "resourcetype"],
-  size: ["size", "length", "content-length", "contentlength"],
-  modified: ["modified", "last-modified", "lastmodified", "modificationtime"],
-  owner: ["owner"],
-  group: ["group"],
-  permissions: ["permissions", "permission"],
-  acl: ["acl"],
-} as const;
 
 interface Column {
   id: string;
@@ -70,19 +60,19 @@ export async function inventorySelect(conn: DuckDBConnection, f: InventoryFiles,
     const cs = present(names);
     return cs.length === 0 ? "NULL" : `CASE ${cs.map((c) => `WHEN ${c.id} IS NOT NULL AND ${text(c)} <> '' THEN ${conv(c)}`).join(" ")} END`;
   };
-  const name = trimSlashes(pick(NAMES.path, text));
+  const name = trimSlashes(pick(COLUMNS.path, text));
   const prefix = f.subtree === undefined || f.subtree === "" ? "" : `${f.subtree}/`;
-  const inside = prefix === "" ? "TRUE" : `(starts_with(${pick(NAMES.path, text)}, ${literal(prefix)}) AND length(${pick(NAMES.path, text)}) > ${prefix.length})`;
-  const path = prefix === "" ? name : trimSlashes(`substr(${pick(NAMES.path, text)}, ${prefix.length + 1})`);
-  const dir = `COALESCE(lower(${pick(NAMES.type, text)}) IN ('directory', 'dir', 'true', 'folder'), FALSE)`;
-  const size = `CASE WHEN ${dir} THEN 0 ELSE COALESCE(${pick(NAMES.size, (c) => `TRY_CAST(trim(${text(c)}) AS DOUBLE)`)}, CASE WHEN ${pick(NAMES.size, text)} IS NULL THEN 0 END) END`;
+  const inside = prefix === "" ? "TRUE" : `(starts_with(${pick(COLUMNS.path, text)}, ${literal(prefix)}) AND length(${pick(COLUMNS.path, text)}) > ${prefix.length})`;
+  const path = prefix === "" ? name : trimSlashes(`substr(${pick(COLUMNS.path, text)}, ${prefix.length + 1})`);
+  const dir = `COALESCE(lower(${pick(COLUMNS.type, text)}) IN ('directory', 'dir', 'true', 'folder'), FALSE)`;
+  const size = `CASE WHEN ${dir} THEN 0 ELSE COALESCE(${pick(COLUMNS.size, (c) => `TRY_CAST(trim(${text(c)}) AS DOUBLE)`)}, CASE WHEN ${pick(COLUMNS.size, text)} IS NULL THEN 0 END) END`;
   const acl = (expr: string): string => (withAcl ? expr : "NULL");
   return [
     "SELECT",
-    `${path} AS path, ${dir} AS dir, ${size} AS size, ${pick(NAMES.modified, epochMs)} AS modified,`,
-    `${acl(`COALESCE(${pick(NAMES.owner, text)}, '')`)} AS owner, ${acl(`COALESCE(${pick(NAMES.group, text)}, '')`)} AS grp,`,
-    `${acl(`COALESCE(${pick(NAMES.permissions, text)}, '')`)} AS perm, ${acl(pick(NAMES.acl, text))} AS acl,`,
-    `${inside} AS inside, ${pick(NAMES.size, text)} AS rawsize`,
+    `${path} AS path, ${dir} AS dir, ${size} AS size, ${pick(COLUMNS.modified, epochMs)} AS modified,`,
+    `${acl(`COALESCE(${pick(COLUMNS.owner, text)}, '')`)} AS owner, ${acl(`COALESCE(${pick(COLUMNS.group, text)}, '')`)} AS grp,`,
+    `${acl(`COALESCE(${pick(COLUMNS.permissions, text)}, '')`)} AS perm, ${acl(pick(COLUMNS.acl, text))} AS acl,`,
+    `${inside} AS inside, ${pick(COLUMNS.size, text)} AS rawsize`,
     `FROM ${source}`,
   ].join(" ");
 }

@@ -1,5 +1,6 @@
 import { createReadStream } from "fs";
 import { parse } from "csv-parse";
+import { COLUMNS, isDirectory, toEpoch } from "./columns";
 import { InputError, ListOptions, ListedField, PathEntry, SourceError, SourceReader } from "./types";
 
 /**
@@ -147,18 +148,6 @@ export function checkColumns(keys: string[], required: readonly ListedField[], w
   }
 }
 
-/** Accepted column names (lower case) per field: ours first, then Azure blob inventory's and Gen1 WebHDFS's. */
-const COLUMNS: Record<ListedField | "path", readonly string[]> = {
-  path: ["path", "name"],
-  type: ["type", "hdi_isfolder", "isdirectory", "resourcetype"],
-  size: ["size", "length", "content-length", "contentlength"],
-  modified: ["modified", "last-modified", "lastmodified", "modificationtime"],
-  owner: ["owner"],
-  group: ["group"],
-  permissions: ["permissions", "permission"],
-  acl: ["acl"],
-};
-
 const NEEDED_FOR: Record<ListedField, string> = {
   type: "files with folders (type)",
   size: "file sizes",
@@ -173,13 +162,3 @@ function trimSlashes(p: string): string {
   return p.charCodeAt(0) === 47 || p.charCodeAt(p.length - 1) === 47 ? p.replace(/^\/+/, "").replace(/\/+$/, "") : p;
 }
 
-function isDirectory(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  return typeof v === "string" && ["directory", "dir", "true", "folder"].includes(v.toLowerCase());
-}
-
-function toEpoch(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v !== "string") return NaN;
-  return /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-}

@@ -1,4 +1,5 @@
 import type { Row } from "./duckRows";
+import { COLUMNS, isDirectory, toEpoch } from "./columns";
 import { PathEntry } from "./types";
 
 /**
@@ -12,32 +13,21 @@ import { PathEntry } from "./types";
 export function rowToEntry(raw: Row, path?: string): PathEntry | string {
   const row = new Map(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
   const pick = (...names: string[]) => names.map((n) => row.get(n)).find((v) => v !== undefined && v !== null && v !== "");
-  const name = path ?? pick("path", "name");
+  const name = path ?? pick(...COLUMNS.path);
   if (typeof name !== "string" || name.length === 0) return 'no path (expected a "path" or "Name" column)';
-  const directory = isDirectory(pick("type", "hdi_isfolder", "isdirectory", "resourcetype"));
-  const sizeValue = pick("size", "length", "content-length", "contentlength");
+  const directory = isDirectory(pick(...COLUMNS.type));
+  const sizeValue = pick(...COLUMNS.size);
   const size = directory ? 0 : Number(sizeValue ?? 0);
   if (!Number.isFinite(size) || size < 0) return `size ${JSON.stringify(sizeValue)} is not a byte count`;
-  const acl = pick("acl");
+  const acl = pick(...COLUMNS.acl);
   return {
     path: name.replace(/^\/+/, "").replace(/\/+$/, ""),
     type: directory ? "directory" : "file",
     size,
-    modified: toEpoch(pick("modified", "last-modified", "lastmodified", "modificationtime")),
-    owner: String(pick("owner") ?? ""),
-    group: String(pick("group") ?? ""),
-    permissions: String(pick("permissions", "permission") ?? ""),
+    modified: toEpoch(pick(...COLUMNS.modified)),
+    owner: String(pick(...COLUMNS.owner) ?? ""),
+    group: String(pick(...COLUMNS.group) ?? ""),
+    permissions: String(pick(...COLUMNS.permissions) ?? ""),
     ...(acl !== undefined ? { acl: String(acl) } : {}),
   };
-}
-
-function isDirectory(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  return typeof v === "string" && ["directory", "dir", "true", "folder"].includes(v.toLowerCase());
-}
-
-function toEpoch(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v !== "string") return NaN;
-  return /^\d+$/.test(v) ? Number(v) : Date.parse(v);
 }
