@@ -44,6 +44,13 @@ export function fileSource(f: Pick<InventoryFiles, "files" | "format">): string 
  * not a byte count). With `withAcl` false owner, group, bits and ACL are NULL:
  * they are not compared, as the JS engine leaves them out of its records.
  */
+/** Refuses (InputError) files lacking a column `f.require` names; run before any load starts, so no other work is in flight then. */
+export async function checkInventoryColumns(conn: DuckDBConnection, f: InventoryFiles): Promise<void> {
+  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${fileSource(f)}`);
+  const names = described.getRowObjectsJS().map((c) => String(c.column_name).toLowerCase());
+  checkColumns(names, f.require ?? [], `${f.where} (${f.format === "csv" ? "CSV" : "Parquet"} columns)`);
+}
+
 export async function inventorySelect(conn: DuckDBConnection, f: InventoryFiles, withAcl: boolean): Promise<string> {
   const source = fileSource(f);
   const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);

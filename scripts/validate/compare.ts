@@ -1,4 +1,5 @@
-import { SourceReader } from "../sources/types";
+import { checkInventoryColumns } from "../sources/duckListing";
+import { InputError, ListOptions, SourceError, SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
 import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
 import { DEFAULT_FLUSH_ROWS, Engine, Tally, loadSide, openEngine, settled, unsettled } from "./duckEngine";
@@ -88,6 +89,8 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
       loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) });
+    // Bad input is found before both sides load at once: a failure then leaves no DuckDB call in flight.
+    for (const side of [source, target]) await precheckColumns(engine, side, list);
     both = [load(source, "source"), load(target, "target")];
     // Report the first failure at once; nobody waits for the other side.
     for (const p of both) p.catch(() => undefined);
@@ -187,4 +190,17 @@ function emptySides(source: SourceReader, sourcePaths: number, target: SourceRea
   return sides
     .filter(([, , n]) => n === 0)
     .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
+}
+
+/** Column checks of a side DuckDB reads directly (Parquet, blob inventory runs), one side at a time. */
+async function precheckColumns(engine: Engine, side: SourceReader, list: ListOptions): Promise<void> {
+  const files = side.inventoryFiles?.(list);
+  if (!files) return;
+  const conn = await engine.connect();
+  try {
+    await checkInventoryColumns(conn, files);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new SourceError(`${side.describe}: cannot read ${files.format} files of ${files.where}: ${(err as Error).message.split("\n")[0]}`);
+  }
 }
