@@ -107,7 +107,9 @@ function lineCounters(out: ProgressOutput, opts: ProgressOptions): CounterFactor
         out.write(countLine(label, n, started, expected));
       };
       // A slow listing (a few paths a second) still shows its rate and ETA; an idle one repeats nothing.
-      const timer = setInterval(() => n !== shown && line(), intervalMs);
+      const timer = setInterval(() => {
+        if (n !== shown) line();
+      }, intervalMs);
       timer.unref();
       if (expected) out.write(expectLine(label, expected));
       return {
