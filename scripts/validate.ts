@@ -5,10 +5,10 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duration";
-import { startProgress } from "./lib/progress";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
 import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
 import { exitOnSignals } from "./validate/scratch";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
@@ -58,13 +58,13 @@ async function run(o: Flags, io: Io): Promise<number> {
   const settings = await settingsFrom(o, projectDir, io.env);
   exitOnSignals((s) => io.err(s), "validate");
 
-  const progress = startProgress();
-  const listed = { source: progress.counter("listing source"), target: progress.counter("listing target") };
-  let compared: ReturnType<typeof progress.counter> | undefined;
+  const display = listingDisplay(io, "validate");
+  const progress = display.progress;
   const started = Date.now();
   const sections: FolderSection[] = [];
   try {
     for (const pair of settings.pairs) {
+      const shown = comparisonProgress(display, pair);
       const result = await validate(pair.source, pair.target, {
         acls: pair.acls,
         runSize: settings.runSize,
@@ -72,9 +72,9 @@ async function run(o: Flags, io: Io): Promise<number> {
         maxListed: settings.maxListed,
         allowEmpty: settings.allowEmpty,
         tmpDir: settings.tmpDir,
-        onListed: (side) => listed[side].increment(),
-        onCompared: () => (compared ??= progress.counter("comparing")).increment(),
+        ...shown.hooks,
       });
+      shown.done();
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
     }
   } catch (err) {

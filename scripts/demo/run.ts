@@ -3,6 +3,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { Gen1Seed } from "../../emulators/gen1/server";
 import type { Io } from "../lib/command";
+import { STATE_DIR_ENV } from "../lib/stateDir";
 import { startSession } from "../emulators/session";
 import type { Plan } from "../plan/runtime";
 import type { DemoContext, DemoStep } from "./steps";
@@ -64,7 +65,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const scratch = mkdtempSync(path.join(tmpdir(), "adls-demo-run-"));
   const ctx: DemoContext = { session, stackArgs: opts.stackArgs, gen1Account: opts.gen1Account, folders: opts.folders, lake: opts.lake, scratch };
   ctx.window = firstWindow(ctx);
-  const env = { ...opts.env, ...session.env };
+  // State of the emulated lake (ACL checkpoints, listing counts) is of no use after the demo: it goes with the scratch directory.
+  const env = { ...opts.env, ...session.env, [STATE_DIR_ENV]: path.join(scratch, "state") };
   const steps: StepRecord[] = [];
   const validations: unknown[] = [];
   const say = opts.narrate ?? (() => undefined);

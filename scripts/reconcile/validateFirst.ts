@@ -1,5 +1,6 @@
 import { InputError, SourceError } from "../sources/types";
 import { validate } from "../validate/compare";
+import { type ListingDisplay, comparisonProgress } from "../validate/listingProgress";
 import { type FolderSection, toJson } from "../validate/report";
 import { type ValidateFlags, settingsFrom } from "../validate/settings";
 import { CliError, EXIT_FAILED, EXIT_USAGE } from "../lib/cli";
@@ -13,18 +14,25 @@ const ALL = "1000000000";
  * ACLs are always read: directories and ACL fixes need the source's owner,
  * group and entries. An unreadable side ends reconcile before any change.
  */
-export async function validateReport(flags: ValidateFlags, projectDir: string, onListed?: () => void): Promise<unknown> {
-  const settings = await settingsFrom({ ...flags, acls: true, maxListed: ALL }, projectDir);
+export async function validateReport(flags: ValidateFlags, projectDir: string, display: ListingDisplay, env: NodeJS.ProcessEnv): Promise<unknown> {
+  const settings = await settingsFrom({ ...flags, acls: true, maxListed: ALL }, projectDir, env);
   const sections: FolderSection[] = [];
   const started = Date.now();
-  for (const pair of settings.pairs) {
-    try {
-      const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, onListed });
-      sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
-    } catch (err) {
-      if (err instanceof SourceError) throw new CliError(`reconcile: validate: ${err.message}`, err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
-      throw err;
+  try {
+    for (const pair of settings.pairs) {
+      const shown = comparisonProgress(display, pair);
+      try {
+        const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, ...shown.hooks });
+        sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
+      } catch (err) {
+        if (err instanceof SourceError) throw new CliError(`reconcile: validate: ${err.message}`, err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
+        throw err;
+      } finally {
+        shown.done();
+      }
     }
+  } finally {
+    display.progress.stop();
   }
   return JSON.parse(toJson({ sections, seconds: (Date.now() - started) / 1000 }));
 }

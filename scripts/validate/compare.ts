@@ -61,6 +61,8 @@ export interface ValidateOptions {
   /** A side that lists no path is a problem (exit 1) unless this is true; default false. */
   allowEmpty?: boolean;
   onListed?: (side: "source" | "target") => void;
+  /** A side is loaded, listed to its end or read from its inventory files: its path count. */
+  onLoaded?: (side: "source" | "target", paths: number) => void;
   /** Called once per pair classified in JS (the pairs that are not plain matches). */
   onCompared?: () => void;
 }
@@ -88,7 +90,10 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   try {
     engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
-      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) });
+      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) }).then((paths) => {
+        opts.onLoaded?.(table, paths);
+        return paths;
+      });
     // Bad input is found before both sides load at once: a failure then leaves no DuckDB call in flight.
     for (const side of [source, target]) await precheckColumns(engine, side, list);
     both = [load(source, "source"), load(target, "target")];

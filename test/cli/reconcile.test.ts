@@ -78,13 +78,17 @@ async function validateJson(e: Env): Promise<{ code: number | null; report: { ok
   return { code: r.code, report: JSON.parse(r.stdout), file };
 }
 
-async function reconcileCli(e: Env, args: string[], hooks: { signal?: AbortSignal; onCopyStarted?: (id: string) => void } = {}): Promise<{ code: number; out: string }> {
+/** `out` is stdout and stderr as a terminal shows them; `stdout` alone is what --json prints. */
+async function reconcileCli(e: Env, args: string[], hooks: { signal?: AbortSignal; onCopyStarted?: (id: string) => void } = {}): Promise<{ code: number; out: string; stdout: string }> {
   let out = "";
+  let stdout = "";
+  // The Gen1 token and state directory are for the validate reconcile runs itself without --report.
+  const env = { ...sharedKey, ADLS_MIGRATION_GEN1_TOKEN: "gen1-test-token", ADLS_MIGRATION_STATE_DIR: process.env.ADLS_MIGRATION_STATE_DIR };
   const code = await main(
     ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", path.join(e.dir, "journal.jsonl"), ...args],
-    { out: (s) => (out += s), err: (s) => (out += s), env: { ...sharedKey }, tty: false, credential, pollIntervalMs: 20, ...hooks },
+    { out: (s) => ((out += s), (stdout += s)), err: (s) => (out += s), env, tty: false, credential, pollIntervalMs: 20, ...hooks },
   );
-  return { code, out };
+  return { code, out, stdout };
 }
 
 const catchUpRuns = (e: Env) => [...e.rig.factory.runs.records.values()].filter((r) => r.pipelineName === "catch-up");
@@ -116,10 +120,16 @@ describe("validate → reconcile → validate until zero", () => {
     expect(dry.code).toBe(EXIT_FAILED);
     expect(dry.out).toContain("directories created: 3\n  files copied by catch-up: 1\n  ACLs set: 1\n  extra paths deleted: 2");
     expect(await listGen2(e.rig.gen2, "raw")).toEqual(gen2Before);
+    // Without --report, reconcile's own validate plans the same, its listings' progress on stderr.
+    const planned = await reconcileCli(e, ["--delete", "--dry-run"]);
+    expect(planned.out).toContain("directories created: 3\n  files copied by catch-up: 1\n  ACLs set: 1\n  extra paths deleted: 2");
+    expect(planned.out).toMatch(/^listing source \/raw\/sales: 9 paths \(/m);
+    // The target was listed by the validate above: its count is the total expected.
+    expect(planned.out).toMatch(/^listing target raw\/sales: 6 \/ 6 paths \(/m);
 
     const fixed = await reconcileCli(e, ["--report", before.file, "--delete", "--json"]);
     expect(fixed.code).toBe(EXIT_OK);
-    const result = JSON.parse(fixed.out);
+    const result = JSON.parse(fixed.stdout);
     expect(result).toMatchObject({ ok: true, done: { mkdir: 3, copy: 1, acl: 1, delete: 2 }, unfixable: [], softDeleteDays: 7, catchUp: { status: "Succeeded", files: 1, lists: 1 } });
     expect(catchUpRuns(e)).toHaveLength(1);
 
@@ -165,7 +175,7 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
 
     const resumed = await reconcileCli(e, ["--resume", "--delete", "--json"]);
     expect(resumed.code).toBe(EXIT_OK);
-    expect(JSON.parse(resumed.out)).toMatchObject({ ok: true, resumed: 3, done: { mkdir: 0, acl: 1, delete: 2 }, catchUp: { status: "Succeeded" } });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, resumed: 3, done: { mkdir: 0, acl: 1, delete: 2 }, catchUp: { status: "Succeeded" } });
     expect(catchUpRuns(e)).toHaveLength(1);
     const after = await validateJson(e);
     expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
