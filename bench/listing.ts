@@ -1,4 +1,3 @@
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { ChildProcess, spawn } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { cpus } from "os";
@@ -60,7 +59,7 @@ async function list(url: string, mode: ListingMode): Promise<Listed> {
     accountUrl: url,
     filesystem: "raw",
     root: "lake",
-    credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+    credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
     describe: "abfss://raw@bench.dfs.core.windows.net/lake",
     listing: mode,
     maxTries: 20,
