@@ -10,11 +10,11 @@ import { Gen2Reader, ListingMode } from "../scripts/sources/gen2";
  * `npm run bench:listing [-- --paths <n>] [--record]`: a Gen2 tree of about
  * 1 000 000 paths (folders of 1000 files under 100 subfolders per top folder)
  * in the DFS test server with 200 ms per listPaths page and a capacity limit,
- * listed by the real SDK once recursively (one stream of pages) and once by
- * directory, after one unmeasured warm-up listing; both must give the
- * same count and checksum of paths. Only
- * --record at the default size rewrites the "listing" section of
- * bench/RESULTS.md.
+ * listed by the tools' Gen2 reader (scripts/sources/gen2.ts) once
+ * recursively (one stream of pages) and once by directory, after one
+ * unmeasured warm-up listing; both must give the same count and checksum
+ * of paths. Only --record at the default size rewrites the "listing"
+ * section of bench/RESULTS.md.
  */
 
 const ROOT = path.join(__dirname, "..");
