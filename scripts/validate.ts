@@ -5,6 +5,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duration";
+import { DEFAULT_LIST_CONCURRENCY } from "./sources/byDirectory";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
 import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
@@ -47,7 +48,7 @@ export const main = defineCommand<Flags>(
       .addOption(new Option("--max-listed <n>", "examples listed per difference kind and folder (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
       .addOption(new Option("--listing <mode>", "live Gen2 listing: auto (by directory when the root holds 4+ folders or several pages), recursive, by-directory").default("auto"))
-      .addOption(new Option("--list-concurrency <n>", "by-directory listing: folders listed at once at most (adaptive below it, 1-256)").default("32"))
+      .addOption(new Option("--list-concurrency <n>", "by-directory listing: folders listed at once at most (adaptive below it, 1-256)").default(String(DEFAULT_LIST_CONCURRENCY)))
       .addOption(new Option("--run-size <n>", "paths of a live listing appended per side before they are handed to DuckDB").default(String(DEFAULT_RUN_SIZE)))
       .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
       .option("--tmp-dir <dir>", "where the comparison's database and spill files go (default: the OS temp dir); removed on every exit"),

@@ -22,7 +22,7 @@ export interface Gen1Options {
   /** Parallel GETACLSTATUS requests when ACLs are read. */
   aclConcurrency?: number;
   retry?: RetryOptions;
-  /** Folders listed at once at most (adaptive below it, see listByDirectory), 1-256. Default 32. */
+  /** Folders listed at once at most (adaptive below it, see listByDirectory), 1-256. Default 64. */
   maxConcurrency?: number;
 }
 

@@ -1,4 +1,3 @@
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { Gen2Options, Gen2Reader } from "../../scripts/sources/gen2";
 import { PathEntry } from "../../scripts/sources/types";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, DfsServer, startDfsServer } from "../../emulators/dfs/server";
@@ -33,7 +32,7 @@ describe("Gen2 listing by directory (real SDK, DFS test server)", () => {
       accountUrl: server.url,
       filesystem: "raw",
       root: "lake",
-      credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+      credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
       describe: "abfss://raw@acct.dfs.core.windows.net/lake",
       maxTries: 1,
       ...opts,
@@ -90,7 +89,7 @@ describe("Gen2 listing by directory: a continuation token handed out again", () 
         accountUrl: server.url,
         filesystem: "raw",
         root: "lake",
-        credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+        credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
         describe: "abfss://raw@acct.dfs.core.windows.net/lake",
         pageSize: 2,
         maxTries: 1,

@@ -141,7 +141,7 @@ describe("validate stops on a continuation token it was given before", () => {
       accountUrl: dfs.url,
       filesystem: "raw",
       root: "data",
-      credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+      credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
       describe: "abfss://raw@acct.dfs.core.windows.net/data",
       pageSize: 1,
       maxTries: 1,
