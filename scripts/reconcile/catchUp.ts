@@ -2,16 +2,21 @@ import type { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import { PIPELINES } from "../../components/factory/definitions";
 import type { FactoryTarget } from "../factory/target";
 import { type RetryOptions, sleep, withRetry } from "../lib/retry";
+import { type CopyTotals, type RunTimes, copyTotals } from "./copyActivities";
 import { type FileListWriter, listTexts } from "./gen1Lists";
 import type { Journal } from "./journal";
 import type { ReconcilePlan } from "./plan";
+import { type CopyCheckOptions, checkCopied } from "./verifyCopy";
 
 /**
  * The files to copy go to Data Factory, never through this process: one
  * list file per folder (or per 4 MB of paths) in Gen1, then one run of the
  * `catch-up` pipeline with an item per list, monitored until it ends. The
  * run id is journaled the moment ADF accepts the run, so a resumed
- * reconcile waits for that run instead of copying again.
+ * reconcile waits for that run instead of copying again. A Succeeded run is
+ * checked before anything is counted (verifyCopy.ts): only the files read
+ * back from Gen2 are journaled done, and the run is journaled ended after
+ * that check, so a reconcile stopped during it checks again on --resume.
  */
 export interface CatchUpOptions {
   factory: { client: DataFactoryManagementClient; target: FactoryTarget };
@@ -23,6 +28,8 @@ export interface CatchUpOptions {
   /** Longest wait for the run, in ms. */
   timeoutMs: number;
   retry: RetryOptions;
+  /** Where a Succeeded run's files are read back (the retry and signal are this call's). */
+  readBack: Omit<CopyCheckOptions, "retry" | "signal">;
   signal?: AbortSignal;
   /** Told once ADF accepted the run (after its id is journaled). */
   onStarted?: (runId: string) => void;
@@ -34,13 +41,23 @@ export interface CatchUpOutcome {
   message: string;
   files: number;
   lists: number;
-  /** ARM calls made (createRun and status reads). */
+  /** A Succeeded run's Copy activities, as their outputs report them. */
+  copyActivities?: CopyTotals;
+  /** Of a Succeeded run's files, those found on Gen2 with the Gen1 size of the report. */
+  confirmed?: number;
+  /** ARM calls (createRun, status reads, activity run pages) and Gen2 read-backs made. */
   requests: number;
+}
+
+export interface CatchUpResult {
+  outcome: CatchUpOutcome;
+  /** Copy action id → why a file of a Succeeded run is not counted as copied. */
+  notCopied: Map<string, string>;
 }
 
 const FINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
 
-export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: CatchUpOptions): Promise<CatchUpOutcome | undefined> {
+export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: CatchUpOptions): Promise<CatchUpResult | undefined> {
   const open = journal.state.openCopy;
   const pending = plan.copy.filter((c) => !journal.state.done.has(c.id));
   if (!open && pending.length === 0) return undefined;
@@ -63,13 +80,37 @@ export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: Catch
   for (;;) {
     const run = await arm(() => client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId));
     if (run.status && FINAL.has(run.status)) {
+      const outcome: CatchUpOutcome = { runId, status: run.status, message: run.message ?? "", files, lists, requests: 0 };
+      const notCopied = run.status === "Succeeded" ? await readBack(pending, { runId, runStart: run.runStart, runEnd: run.runEnd }, outcome, journal, arm, opts) : new Map<string, string>();
+      outcome.requests += requests;
       journal.record({ t: "copied", runId, status: run.status });
-      if (run.status === "Succeeded") for (const c of plan.copy) journal.record({ t: "done", id: c.id });
-      return { runId, status: run.status, message: run.message ?? "", files, lists, requests };
+      return { outcome, notCopied };
     }
-    if (Date.now() + opts.pollIntervalMs > deadline) return { runId, status: run.status ?? "InProgress", message: "still running when reconcile stopped waiting; run reconcile --resume to wait for it", files, lists, requests };
+    if (Date.now() + opts.pollIntervalMs > deadline) {
+      return { outcome: { runId, status: run.status ?? "InProgress", message: "still running when reconcile stopped waiting; run reconcile --resume to wait for it", files, lists, requests }, notCopied: new Map() };
+    }
     await sleep(opts.pollIntervalMs, opts.signal);
   }
+}
+
+/** Sums the run's Copy outputs and reads every file back from Gen2; journals each file done or not copied. Returns the not copied ones. */
+async function readBack(
+  pending: ReconcilePlan["copy"],
+  run: RunTimes,
+  outcome: CatchUpOutcome,
+  journal: Journal,
+  arm: <T>(fn: () => Promise<T>) => Promise<T>,
+  opts: CatchUpOptions,
+): Promise<Map<string, string>> {
+  outcome.copyActivities = await copyTotals(opts.factory, run, arm);
+  const check = await checkCopied(pending, run.runId, outcome.copyActivities, { ...opts.readBack, retry: opts.retry, signal: opts.signal });
+  for (const c of pending) {
+    const reason = check.notCopied.get(c.id);
+    journal.record(reason ? { t: "notCopied", id: c.id, runId: run.runId, reason } : { t: "done", id: c.id });
+  }
+  outcome.confirmed = pending.length - check.notCopied.size;
+  outcome.requests += check.requests;
+  return check.notCopied;
 }
 
 interface ListItem {

@@ -8,8 +8,11 @@ import { acquireLock } from "../lib/lock";
  * the ACL applier's journal is. The header carries the plan's hash (a
  * resume must act on the same report); `done` records an action that
  * finished; `copy` records a catch-up run once Data Factory accepted it, so
- * a resume monitors that run instead of starting the copy again. A last
- * line cut by a crash is ignored; any other damage is refused (exit 2).
+ * a resume monitors that run instead of starting the copy again; after a
+ * Succeeded run each listed file gets `done` or `notCopied` (not found on
+ * Gen2 as the report expects, with why) before `copied`, and a resume lists
+ * a not copied file for a new catch-up run. A last line cut by a crash is
+ * ignored; any other damage is refused (exit 2).
  */
 
 export type JournalRecord =
@@ -17,6 +20,7 @@ export type JournalRecord =
   | { t: "done"; id: string }
   | { t: "copy"; runId: string; files: number }
   | { t: "copied"; runId: string; status: string }
+  | { t: "notCopied"; id: string; runId: string; reason: string }
   | { t: "end"; at: string };
 
 export interface JournalState {

@@ -3,7 +3,7 @@ import type { Entry, ReportFolder } from "./report";
 /**
  * What reconcile does about each difference, decided once from the report:
  *   missing directory       → mkdir (with the source's owner, group, ACL incl. default entries)
- *   missing / size / stale file → copy (listed for the catch-up pipeline)
+ *   missing / size / stale file → copy (listed for the catch-up pipeline; what Gen2 must show after it is kept)
  *   acl                     → acl (the source's ACL set on that one path)
  *   extra                   → delete (only with --delete; otherwise listed)
  *   type                    → reported, never fixed
@@ -24,7 +24,14 @@ export interface Place {
 
 export type Action =
   | (Place & { kind: "mkdir"; id: string; source: Entry })
-  | (Place & { kind: "copy"; id: string })
+  | (Place & {
+      kind: "copy";
+      id: string;
+      /** The file's size on Gen1 when validate listed it: what Gen2 must show after the copy. */
+      sourceSize: number;
+      /** A stale file: Gen2's Last-Modified when validate listed it (ISO), which the copy's rewrite must move past. */
+      staleModified?: string;
+    })
   | (Place & { kind: "acl"; id: string; source: Entry; isDir: boolean })
   | (Place & { kind: "delete"; id: string; isDir: boolean });
 
@@ -58,7 +65,10 @@ export function planFrom(folders: ReportFolder[]): ReconcilePlan {
       else if (d.kind === "acl") plan.acl.push({ ...place, kind: "acl", id: id("acl"), source: src, isDir: src.type === "directory" });
       else if (d.kind === "missing" && src.type === "directory") plan.mkdir.push({ ...place, kind: "mkdir", id: id("mkdir"), source: src });
       else if (/[\r\n]/.test(d.path)) plan.unfixable.push({ ...place, kind: d.kind, reason: "a line break in the name cannot be written into a file list" });
-      else plan.copy.push({ ...place, kind: "copy", id: id("copy") });
+      else {
+        const staleModified = d.kind === "stale" ? (d.targetEntry?.modified ?? undefined) : undefined;
+        plan.copy.push({ ...place, kind: "copy", id: id("copy"), sourceSize: src.size, ...(staleModified ? { staleModified } : {}) });
+      }
     }
   });
   // Parents before children; a deleted directory takes what is below it, so deepest last does no harm.

@@ -151,21 +151,26 @@ async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOpt
 }
 
 async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult): Promise<void> {
-  const before = plan.copy.filter((c) => journal.state.done.has(c.id)).length;
-  result.resumed += before;
-  const outcome = await catchUp(plan, journal, {
+  const pending = plan.copy.filter((c) => !journal.state.done.has(c.id));
+  result.resumed += plan.copy.length - pending.length;
+  const ran = await catchUp(plan, journal, {
     factory: opts.factory,
     lists: opts.fileLists,
     listFolder: opts.listFolder ?? DEFAULT_LIST_FOLDER,
     pollIntervalMs: opts.pollIntervalMs ?? 15_000,
     timeoutMs: opts.copyTimeoutMs ?? 7 * 86_400_000,
     retry: opts.retry ?? {},
+    readBack: { gen2: opts.gen2, gen1Exists: (p, s) => opts.fileLists.exists(p, s), concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY },
     signal: opts.abortSignal,
     onStarted: opts.onCopyStarted,
   });
-  if (!outcome) return;
+  if (!ran) return;
+  const { outcome, notCopied } = ran;
   result.catchUp = outcome;
-  if (outcome.status === "Succeeded") result.done.copy = plan.copy.length - before;
-  else for (const c of plan.copy) result.unfixable.push({ ...c, kind: "copy", reason: `catch-up run ${outcome.runId} ${outcome.status}: ${outcome.message}` });
+  for (const c of pending) {
+    const reason = outcome.status === "Succeeded" ? notCopied.get(c.id) : `catch-up run ${outcome.runId} ${outcome.status}: ${outcome.message}`;
+    if (reason) result.unfixable.push({ ...c, kind: "copy", reason });
+    else result.done.copy++;
+  }
   for (const c of plan.copy) opts.onProgress?.("copy", c.gen2Path);
 }

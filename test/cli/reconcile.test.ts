@@ -1,17 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import * as path from "path";
-import { stringify } from "yaml";
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../../emulators/dfs/server";
-import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
-import { main } from "../../scripts/reconcile";
-import { runScriptAsync } from "../support/cli";
-import { type FactoryRig, listGen2, startFactoryRig } from "../support/factoryRig";
-import { writeGen1Inventory } from "../../emulators/gen1/inventory";
-import { DEFAULTS, FOLDERS, LAKE, NAMED, T } from "../support/lake";
-import { BASE_CONFIG, planWith } from "../support/plan";
 import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
+import { listGen2 } from "../support/factoryRig";
+import { DEFAULTS, NAMED, T } from "../support/lake";
+import { type ReconcileEnv as Env, catchUpRuns, reconcileCli, setUp, tearDown, validateJson } from "../support/reconcileRig";
 
 /**
  * validate → reconcile → validate in the emulators, through the real SDK
@@ -21,41 +14,6 @@ import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
  * empty folder added); validate counts each kind; reconcile --delete fixes
  * them (files through the catch-up pipeline) and validate says zero.
  */
-
-const CONFIG = {
-  ...BASE_CONFIG,
-  "adls-migration:pattern": "lift-and-shift",
-  "adls-migration:filesystems": [{ name: "raw" }, { name: "curated" }],
-  "adls-migration:migration": { folders: FOLDERS, copy: { preserve: ["ACL", "Owner", "Group"] } },
-};
-const sharedKey = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY };
-const credential = { getToken: async () => ({ token: "gen1-test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-
-interface Env {
-  rig: FactoryRig;
-  arm: FakeArm;
-  dir: string;
-  configFile: string;
-  outputsFile: string;
-}
-
-async function setUp(): Promise<Env> {
-  const plan = await planWith(CONFIG);
-  const rig = await startFactoryRig(plan, LAKE);
-  const arm = await startFakeArm({ factory: rig.factory, protocol: "http" });
-  const dir = mkdtempSync(path.join(tmpdir(), "reconcile-"));
-  const configFile = path.join(dir, "Pulumi.reconcile.yaml");
-  writeFileSync(configFile, stringify({ config: CONFIG }));
-  const outputsFile = path.join(dir, "outputs.json");
-  writeFileSync(outputsFile, JSON.stringify(plan.outputs));
-  expect((await rig.factory.runs.wait(rig.factory.runs.create("full-copy", {}))).status).toBe("Succeeded");
-  return { rig, arm, dir, configFile, outputsFile };
-}
-
-async function tearDown(e: Env): Promise<void> {
-  await Promise.all([e.arm.close(), e.rig.close()]);
-  rmSync(e.dir, { recursive: true, force: true });
-}
 
 /** What happened on Gen1 after the full copy. */
 function mutateGen1(e: Env): void {
@@ -68,30 +26,6 @@ function mutateGen1(e: Env): void {
   tree.update("/raw/sales/2026/01/a.csv", { acl: ["user::rw-", "user:auditor-oid:r--", "group::r--", "mask::r--", "other::---"] });
   tree.put({ path: "/raw/sales/new-empty", type: "directory", owner: "sales-owner", group: "sales-group", permission: "750", acl: [...NAMED, ...DEFAULTS] });
 }
-
-async function validateJson(e: Env): Promise<{ code: number | null; report: { ok: boolean; counts: Record<string, number>; folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[] }; file: string }> {
-  const inventory = path.join(e.dir, "gen1.jsonl");
-  writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
-  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], sharedKey);
-  const file = path.join(e.dir, `report-${Date.now()}.json`);
-  writeFileSync(file, r.stdout);
-  return { code: r.code, report: JSON.parse(r.stdout), file };
-}
-
-/** `out` is stdout and stderr as a terminal shows them; `stdout` alone is what --json prints. */
-async function reconcileCli(e: Env, args: string[], hooks: { signal?: AbortSignal; onCopyStarted?: (id: string) => void } = {}): Promise<{ code: number; out: string; stdout: string }> {
-  let out = "";
-  let stdout = "";
-  // The Gen1 token and state directory are for the validate reconcile runs itself without --report.
-  const env = { ...sharedKey, ADLS_MIGRATION_GEN1_TOKEN: "gen1-test-token", ADLS_MIGRATION_STATE_DIR: process.env.ADLS_MIGRATION_STATE_DIR };
-  const code = await main(
-    ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", path.join(e.dir, "journal.jsonl"), ...args],
-    { out: (s) => ((out += s), (stdout += s)), err: (s) => (out += s), env, tty: false, credential, pollIntervalMs: 20, ...hooks },
-  );
-  return { code, out, stdout };
-}
-
-const catchUpRuns = (e: Env) => [...e.rig.factory.runs.records.values()].filter((r) => r.pipelineName === "catch-up");
 
 describe("validate → reconcile → validate until zero", () => {
   let e: Env;
