@@ -21,7 +21,8 @@ export type JournalRecord =
   | { t: "copy"; runId: string; files: number }
   | { t: "copied"; runId: string; status: string }
   | { t: "notCopied"; id: string; runId: string; reason: string }
-  | { t: "end"; at: string };
+  /** The run tried every action; `leftovers` could not be fixed (0 when it converged). */
+  | { t: "end"; at: string; leftovers?: number };
 
 export interface JournalState {
   planHash: string;

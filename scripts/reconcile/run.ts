@@ -99,7 +99,10 @@ export async function reconcile(folders: ReportFolder[], opts: ReconcileOptions)
       if (!opts.abortSignal?.aborted) throw err;
       throw new Interrupted(`reconcile: interrupted; the journal ${opts.journalFile} holds what was done (a started catch-up run included): run again with --resume`);
     });
-    if (result.unfixable.length === 0 && (!result.catchUp || result.catchUp.status === "Succeeded")) journal.record({ t: "end", at: new Date().toISOString() });
+    // Every action was tried and no catch-up run is in flight: the run is over, even with
+    // leftovers, so the next validate → reconcile starts afresh (leftovers reappear in its report);
+    // --resume can still retry them. A run still copying stays open: a fresh start would copy again.
+    if (!journal.state.openCopy) journal.record({ t: "end", at: new Date().toISOString(), leftovers: result.unfixable.length });
   } finally {
     journal.close();
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from "fs";
 import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
-import { EXIT_FAILED } from "../../scripts/lib/cli";
+import { EXIT_FAILED, EXIT_OK } from "../../scripts/lib/cli";
 import { LAKE, T } from "../support/lake";
 import { type ReconcileEnv, catchUpRuns, journalFile, reconcileCli, setUp, tearDown, validateJson } from "../support/reconcileRig";
 
@@ -79,5 +79,12 @@ describe("reconcile reads the catch-up's files back from Gen2", () => {
     expect(resumed.out).toContain(`  catch-up run ${second}: Succeeded, 3 files in 1 list(s)\n    its Copy activities: 1 files read, 1 written, 2 skipped; 0 of 3 files confirmed on Gen2\n`);
     expect(resumed.out).toContain(`    copy raw/sales/2026/02/gone.txt: not on Gen2 after catch-up run ${second}, whose Copy activities skipped 2 file(s) (filesSkipped); Gen1 no longer has it`);
     expect(ids("done")).toEqual(copied);
-  });
+
+    // The runs ended with leftovers: a fresh validate → reconcile starts over without --resume and converges.
+    const again = await validateJson(e);
+    const fresh = await reconcileCli(e, ["--report", again.file, "--delete"]);
+    expect(fresh.out).not.toContain("unfinished reconcile");
+    expect(fresh.code).toBe(EXIT_OK);
+    expect((await raw.getFileClient("sales/2026/02/grown.txt").getProperties()).contentLength).toBe(11);
+  }, 90_000);
 });

@@ -82,7 +82,7 @@ describe("validate → reconcile → validate until zero", () => {
     }
     expect(raw.get("sales/2026/03")).toMatchObject({ isDir: true, owner: "owner-oid", group: "group-oid", acl: ["group::rwx", "other::---", "user::rwx"] });
     expect((await listGen2(e.rig.gen2, "curated")).map((p) => p.path)).toEqual(["finance", "finance/q1"]);
-  });
+  }, 90_000);
 });
 
 describe("a reconcile interrupted mid-way resumes from its journal", () => {
