@@ -34,7 +34,7 @@ function build(program: Command): Command {
     .name("demo")
     .description("Rehearse the whole migration offline: the road map of a pattern against the Gen1, Gen2 and Data Factory emulators, on a built-in demo lake or your own Gen1 inventory.")
     .addOption(new Option("--lake <inventory>", "Gen1 lake to migrate instead of the built-in one: CSV/JSONL inventory (path,type,size,modified,owner,group,permissions,acl); one folder per top-level directory").conflicts("small"))
-    .option("--small", "the built-in lake with a few paths of each kind (about 20 per folder instead of 630): the same steps in seconds")
+    .option("--small", "the built-in lake with a few paths of each kind (about 15 per folder instead of 630): the same steps in seconds")
     .addOption(new Option("--pattern <pattern>", `migration pattern (its example stack Pulumi.<pattern>.yaml): ${DEMO_PATTERNS.join(", ")}`).default("incremental"))
     .option("--json", "print one JSON document: every step (command, exit code, seconds, counts) and each validate report");
 }
