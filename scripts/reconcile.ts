@@ -122,7 +122,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
-  const reported = await reportFolders(f, journal, problems);
+  const reported = await reportFolders(f, journal, problems, io.signal);
   // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
   // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
   const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
@@ -177,7 +177,7 @@ function factoryConnection(outputs: StackOutputs, credential: TokenCredential, e
 }
 
 /** The report to act on: --report, the one saved beside the journal (--resume), or a fresh validate; saved beside the journal for a resume. */
-async function reportFolders(f: Flags, journal: string, problems: string[]): Promise<ReportFolder[]> {
+async function reportFolders(f: Flags, journal: string, problems: string[], signal: AbortSignal | undefined): Promise<ReportFolder[]> {
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
@@ -198,6 +198,8 @@ async function reportFolders(f: Flags, journal: string, problems: string[]): Pro
     raw = await validateReport(
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },
       projectDir,
+      undefined,
+      signal,
     );
   }
   const folders = parseReport(raw, from);

@@ -2,7 +2,7 @@ import { InputError, SourceError } from "../sources/types";
 import { validate } from "../validate/compare";
 import { type FolderSection, toJson } from "../validate/report";
 import { type ValidateFlags, settingsFrom } from "../validate/settings";
-import { CliError, EXIT_FAILED, EXIT_USAGE } from "../lib/cli";
+import { CliError, EXIT_FAILED, EXIT_USAGE, Interrupted } from "../lib/cli";
 
 /** Every difference, however many: reconcile acts on all of them, not on examples. */
 const ALL = "1000000000";
@@ -11,17 +11,19 @@ const ALL = "1000000000";
  * Runs validate over the stack's folders, as `validate --stack ... --acls
  * --json` would, with every difference listed, and returns its JSON report.
  * ACLs are always read: directories and ACL fixes need the source's owner,
- * group and entries. An unreadable side ends reconcile before any change.
+ * group and entries. An unreadable side, or a stop by `signal`, ends
+ * reconcile before any change.
  */
-export async function validateReport(flags: ValidateFlags, projectDir: string, onListed?: () => void): Promise<unknown> {
+export async function validateReport(flags: ValidateFlags, projectDir: string, onListed?: () => void, signal?: AbortSignal): Promise<unknown> {
   const settings = await settingsFrom({ ...flags, acls: true, maxListed: ALL }, projectDir);
   const sections: FolderSection[] = [];
   const started = Date.now();
   for (const pair of settings.pairs) {
     try {
-      const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, onListed });
+      const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, onListed, signal });
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
     } catch (err) {
+      if (signal?.aborted) throw new Interrupted("reconcile: interrupted during its validate; nothing was changed: run it again");
       if (err instanceof SourceError) throw new CliError(`reconcile: validate: ${err.message}`, err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
       throw err;
     }

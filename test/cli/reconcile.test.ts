@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { spawn } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -6,7 +7,8 @@ import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../../emulators/dfs/server";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main } from "../../scripts/reconcile";
-import { runScriptAsync } from "../support/cli";
+import { main as validateMain } from "../../scripts/validate";
+import { PROJECT_DIR } from "../support/cli";
 import { type FactoryRig, listGen2, startFactoryRig } from "../support/factoryRig";
 import { writeGen1Inventory } from "../../emulators/gen1/inventory";
 import { DEFAULTS, FOLDERS, LAKE, NAMED, T } from "../support/lake";
@@ -69,13 +71,20 @@ function mutateGen1(e: Env): void {
   tree.put({ path: "/raw/sales/new-empty", type: "directory", owner: "sales-owner", group: "sales-group", permission: "750", acl: [...NAMED, ...DEFAULTS] });
 }
 
+/** `validate --json` in this process (a CLI start costs seconds on a loaded machine): its exit code and report, saved for --report. */
 async function validateJson(e: Env): Promise<{ code: number | null; report: { ok: boolean; counts: Record<string, number>; folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[] }; file: string }> {
   const inventory = path.join(e.dir, "gen1.jsonl");
   writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
-  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], sharedKey);
+  let stdout = "";
+  const code = await validateMain(["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], {
+    out: (s) => (stdout += s),
+    err: () => undefined,
+    env: sharedKey,
+    tty: false,
+  });
   const file = path.join(e.dir, `report-${Date.now()}.json`);
-  writeFileSync(file, r.stdout);
-  return { code: r.code, report: JSON.parse(r.stdout), file };
+  writeFileSync(file, stdout);
+  return { code, report: JSON.parse(stdout), file };
 }
 
 async function reconcileCli(e: Env, args: string[], hooks: { signal?: AbortSignal; onCopyStarted?: (id: string) => void } = {}): Promise<{ code: number; out: string }> {
@@ -170,4 +179,45 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
     const after = await validateJson(e);
     expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
   });
+});
+
+describe("a reconcile stopped by SIGTERM", () => {
+  let e: Env;
+  beforeAll(async () => {
+    e = await setUp();
+    mutateGen1(e);
+  });
+  afterAll(() => tearDown(e));
+
+  it("exits 143 with its journal unlocked; --resume then leaves nothing to fix", async () => {
+    const before = await validateJson(e);
+    const journal = path.join(e.dir, "journal.jsonl");
+    // Every Gen2 request takes 0.5 s: the run is mid-request when the signal comes.
+    e.rig.dfs.faults = { latencyMs: 500 };
+    const args = ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", journal, "--report", before.file, "--delete"];
+    // node with the tsx loader, not the tsx CLI, which would run reconcile in a grandchild.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "reconcile.ts"), ...args], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...sharedKey, ADLS_MIGRATION_GEN1_TOKEN: e.rig.gen1.token, ADLS_MIGRATION_ARM_TOKEN: "test-arm-token" },
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const done = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").filter((l) => l.includes('"t":"done"')).length : 0);
+    for (let i = 0; i < 400 && done() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(done()).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(output).toContain(`reconcile: interrupted; the journal ${journal} holds what was done`);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+
+    e.rig.dfs.faults = {};
+    const resumed = await reconcileCli(e, ["--resume", "--delete", "--json"]);
+    expect(resumed.out).not.toContain("in use");
+    expect(resumed.code).toBe(EXIT_OK);
+    expect(JSON.parse(resumed.out)).toMatchObject({ ok: true, unfixable: [], catchUp: { status: "Succeeded" } });
+    expect(catchUpRuns(e)).toHaveLength(1);
+    const after = await validateJson(e);
+    expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
+  }, 60_000);
 });
