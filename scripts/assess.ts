@@ -1,6 +1,6 @@
 import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { CommandFailed, EXIT_OK, UsageError } from "./lib/cli";
+import { CommandFailed, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
@@ -58,7 +58,9 @@ async function run(o: Flags, io: Io): Promise<number> {
   const counter = progress.counter("listing", counts.expected(reader.describe));
   async function* counted(): AsyncIterable<PathEntry> {
     let listed = 0;
-    for await (const e of reader.list({ acls: o.acls === true })) {
+    for await (const e of reader.list({ acls: o.acls === true, signal: io.signal })) {
+      // A reader that does not take the signal stops here, at its next entry.
+      io.signal?.throwIfAborted();
       counter.increment();
       listed++;
       yield e;
@@ -71,6 +73,7 @@ async function run(o: Flags, io: Io): Promise<number> {
   try {
     result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
   } catch (err) {
+    if (io.signal?.aborted) throw new Interrupted("assess: interrupted; no report was written: run it again");
     if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
     throw err;
   } finally {
@@ -87,4 +90,4 @@ async function run(o: Flags, io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(main, { interruptible: true });

@@ -1,6 +1,6 @@
 import { rmSync } from "fs";
 import { Option, type Command } from "commander";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { EXIT_FAILED, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { gen1Seeds, readInventory } from "./emulators/seed";
 import { planStack } from "./plan/stack";
@@ -61,6 +61,7 @@ export const main = defineCommand<Flags>(build, async (flags: Flags, io: Io) => 
     const lakeName = flags.lake ?? `the built-in${flags.small ? " small" : ""} demo lake`;
     narrate?.(`Rehearsing the ${pattern} pattern on ${lakeName} (${lake.length} paths), offline.`);
     const result = await runDemo({ ...stack, plan, lake, steps: demoSteps(pattern), narrate, env: io.env, signal: io.signal });
+    if (io.signal?.aborted) throw new Interrupted(`demo: interrupted after ${result.steps.length} of its steps; the emulators are closed and their files removed: run it again`);
     if (flags.json) io.out(`${JSON.stringify({ pattern, lake: flags.lake ?? (flags.small ? "built-in small" : "built-in"), paths: lake.length, ...result }, null, 2)}\n`);
     else io.out(`\n${result.ok ? "Every step behaved as documented" : "Some steps did NOT behave as documented"} (${result.seconds} s).\n`);
     return result.ok ? EXIT_OK : EXIT_FAILED;

@@ -201,6 +201,7 @@ async function reportFolders(f: Flags, journal: string, problems: string[], io: 
       projectDir,
       listingDisplay(io, "reconcile"),
       io.env,
+      io.signal,
     );
   }
   const folders = parseReport(raw, from);

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./lib/cli";
+import { CommandFailed, EXIT_FAILED, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duration";
@@ -11,7 +11,6 @@ import { ACL_MODES } from "./validate/acl";
 import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
-import { exitOnSignals } from "./validate/scratch";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -57,7 +56,6 @@ export const main = defineCommand<Flags>(
 
 async function run(o: Flags, io: Io): Promise<number> {
   const settings = await settingsFrom(o, projectDir, io.env);
-  exitOnSignals((s) => io.err(s), "validate");
 
   const display = listingDisplay(io, "validate");
   const progress = display.progress;
@@ -74,17 +72,16 @@ async function run(o: Flags, io: Io): Promise<number> {
         allowEmpty: settings.allowEmpty,
         tmpDir: settings.tmpDir,
         ...shown.hooks,
+        signal: io.signal,
       });
       shown.done();
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
     }
   } catch (err) {
-    if (err instanceof SourceError) {
-      progress.stop();
-      io.err(`validate: ${err.message}\n`);
-      // The other side may still be listing (possibly for minutes); its result is of no use now. Scratch files go with the exit hook.
-      process.exit(err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
-    }
+    // compare.ts has stopped the other side, closed the engine and removed the scratch files by now.
+    if (io.signal?.aborted) throw new Interrupted("validate: interrupted; no report was written and the scratch files are removed: run it again");
+    if (err instanceof InputError) throw new UsageError(`validate: ${err.message}`);
+    if (err instanceof SourceError) throw new CommandFailed(`validate: ${err.message}`);
     throw err;
   } finally {
     progress.stop();
@@ -100,4 +97,4 @@ async function run(o: Flags, io: Io): Promise<number> {
   return reportOk(report) ? EXIT_OK : EXIT_FAILED;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(main, { interruptible: true });

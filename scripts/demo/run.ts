@@ -13,7 +13,7 @@ export interface DemoOptions extends Omit<DemoStack, "tempDir"> {
   plan: Plan;
   lake: Gen1Seed[];
   steps: DemoStep[];
-  /** Stops between steps when aborted (Ctrl-C); the emulators are closed either way. */
+  /** Stops between steps when aborted (SIGINT, SIGTERM, SIGHUP); the emulators are closed either way. */
   signal?: AbortSignal;
   /** One line per finished step, as it happens (the narrated output); absent: quiet. */
   narrate?: (text: string) => void;

@@ -1,10 +1,12 @@
-import { readFileSync } from "fs";
+import { spawn } from "child_process";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { listGen2 } from "../support/factoryRig";
 import { DEFAULTS, NAMED, T } from "../support/lake";
-import { type ReconcileEnv as Env, catchUpRuns, reconcileCli, setUp, tearDown, validateJson } from "../support/reconcileRig";
+import { PROJECT_DIR } from "../support/cli";
+import { type ReconcileEnv as Env, catchUpRuns, reconcileCli, setUp, sharedKey, tearDown, validateJson } from "../support/reconcileRig";
 
 /**
  * validate → reconcile → validate in the emulators, through the real SDK
@@ -114,4 +116,45 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
     const after = await validateJson(e);
     expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
   });
+});
+
+describe("a reconcile stopped by SIGTERM", () => {
+  let e: Env;
+  beforeAll(async () => {
+    e = await setUp();
+    mutateGen1(e);
+  });
+  afterAll(() => tearDown(e));
+
+  it("exits 143 with its journal unlocked; --resume then leaves nothing to fix", async () => {
+    const before = await validateJson(e);
+    const journal = path.join(e.dir, "journal.jsonl");
+    // Every Gen2 request takes 0.5 s: the run is mid-request when the signal comes.
+    e.rig.dfs.faults = { latencyMs: 500 };
+    const args = ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", journal, "--report", before.file, "--delete"];
+    // node with the tsx loader, not the tsx CLI, which would run reconcile in a grandchild.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "reconcile.ts"), ...args], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...sharedKey, ADLS_MIGRATION_GEN1_TOKEN: e.rig.gen1.token, ADLS_MIGRATION_ARM_TOKEN: "test-arm-token" },
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const done = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").filter((l) => l.includes('"t":"done"')).length : 0);
+    for (let i = 0; i < 400 && done() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(done()).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(output).toContain(`reconcile: interrupted; the journal ${journal} holds what was done`);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+
+    e.rig.dfs.faults = {};
+    const resumed = await reconcileCli(e, ["--resume", "--delete", "--json"]);
+    expect(resumed.out).not.toContain("in use");
+    expect(resumed.code).toBe(EXIT_OK);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, unfixable: [], catchUp: { status: "Succeeded" } });
+    expect(catchUpRuns(e)).toHaveLength(1);
+    const after = await validateJson(e);
+    expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../../emulators/dfs/server";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { writeGen1Inventory } from "../../emulators/gen1/inventory";
 import { main } from "../../scripts/reconcile";
-import { runScriptAsync } from "./cli";
+import { main as validateMain } from "../../scripts/validate";
 import { type FactoryRig, startFactoryRig } from "./factoryRig";
 import { FOLDERS, LAKE } from "./lake";
 import { BASE_CONFIG, planWith } from "./plan";
@@ -63,10 +63,17 @@ export interface ValidateReport {
 export async function validateJson(e: ReconcileEnv): Promise<{ code: number | null; report: ValidateReport; file: string }> {
   const inventory = path.join(e.dir, "gen1.jsonl");
   writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
-  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], sharedKey);
+  // In this process: a CLI start costs seconds on a loaded machine.
+  let stdout = "";
+  const code = await validateMain(["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], {
+    out: (s) => (stdout += s),
+    err: () => undefined,
+    env: { ...sharedKey, ADLS_MIGRATION_STATE_DIR: process.env.ADLS_MIGRATION_STATE_DIR },
+    tty: false,
+  });
   const file = path.join(e.dir, `report-${Date.now()}.json`);
-  writeFileSync(file, r.stdout);
-  return { code: r.code, report: JSON.parse(r.stdout), file };
+  writeFileSync(file, stdout);
+  return { code, report: JSON.parse(stdout), file };
 }
 
 /** `reconcile` in-process against the emulators, the journal in the scratch dir; `out` is stdout and stderr as a terminal shows them, `stdout` alone is what --json prints. */
