@@ -77,32 +77,35 @@ export class Gen2Reader implements SourceReader {
     const prefix = root === "" ? "" : `${root}/`;
     const limit = pLimit(this.opts.aclConcurrency ?? 16);
     try {
-      for await (const items of cheapErrors(this.pages(root))) {
+      for await (const items of cheapErrors(this.pages(root, listOpts.signal))) {
         const entries = items.map((p) => toEntry(p, prefix));
         if (listOpts.acls) {
-          await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(prefix + e.path)))));
+          await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(prefix + e.path, listOpts.signal)))));
         }
         yield* entries;
       }
     } catch (err) {
+      // Stopped by the caller: its reason, not a "cannot reach".
+      if (listOpts.signal?.aborted) throw listOpts.signal.reason;
       throw this.explain(err);
     }
   }
 
   /** Pages of the tree under `root`, by the listing the options choose. */
-  private async *pages(root: string): AsyncIterable<ListedPath[]> {
+  private async *pages(root: string, stop: AbortSignal | undefined): AsyncIterable<ListedPath[]> {
     const mode = this.opts.listing ?? "auto";
-    if (mode === "recursive") return yield* this.recursivePages(root);
-    const probe = await this.retried((signal) => this.directoryPage(root, undefined, signal, true));
+    if (mode === "recursive") return yield* this.recursivePages(root, stop);
+    const probe = await this.retried((signal) => this.directoryPage(root, undefined, signal, true), stop);
     // A root without folders in one page is all there is: the probe is the listing, whatever the mode.
     const few = probe.subdirectories.length > 0 && probe.subdirectories.length < PARALLEL_MIN_DIRECTORIES;
     if (mode === "auto" && few && probe.continuation === undefined) {
-      return yield* this.recursivePages(root);
+      return yield* this.recursivePages(root, stop);
     }
     yield* listByDirectory(root, (dir, token, ctx) => this.directoryPage(dir, token, ctx.signal, dir === root), {
       maxConcurrency: this.opts.maxConcurrency ?? DEFAULT_LIST_CONCURRENCY,
       retry: { maxAttempts: this.opts.maxTries ?? 4, timeoutMs: PAGE_TIMEOUT_MS },
       firstPage: probe,
+      abortSignal: stop,
       onRepeatedToken: () => this.repeatedToken(),
     });
   }
@@ -112,10 +115,10 @@ export class Gen2Reader implements SourceReader {
    * service that hands out a token again would be listed forever, so each
    * token (one per page of 5000) is kept and a repeat stops the listing.
    */
-  private async *recursivePages(root: string): AsyncIterable<ListedPath[]> {
+  private async *recursivePages(root: string, stop: AbortSignal | undefined): AsyncIterable<ListedPath[]> {
     const seen = new Set<string>();
     const fetch = (continuation: string | undefined) =>
-      this.retried((signal) => this.lister.list({ directory: root, recursive: true, continuation, maxResults: this.pageSize(), abortSignal: signal }));
+      this.retried((signal) => this.lister.list({ directory: root, recursive: true, continuation, maxResults: this.pageSize(), abortSignal: signal }), stop);
     let next = fetch(undefined);
     for (;;) {
       const page = await next;
@@ -156,8 +159,9 @@ export class Gen2Reader implements SourceReader {
     };
   }
 
-  private retried<T>(fn: (signal?: AbortSignal) => Promise<T>): Promise<T> {
-    return withRetry(fn, { maxAttempts: this.opts.maxTries ?? 4, timeoutMs: PAGE_TIMEOUT_MS });
+  /** `stop`: the caller's signal (ListOptions.signal), which ends the request in flight and the retries. */
+  private retried<T>(fn: (signal?: AbortSignal) => Promise<T>, stop: AbortSignal | undefined): Promise<T> {
+    return withRetry(fn, { maxAttempts: this.opts.maxTries ?? 4, timeoutMs: PAGE_TIMEOUT_MS, signal: stop });
   }
 
   private pageSize(): number {
@@ -168,8 +172,8 @@ export class Gen2Reader implements SourceReader {
     return new SourceError(`${this.describe}: listPaths: the service returned a token it returned before; stopped instead of listing forever`);
   }
 
-  private async acl(path: string): Promise<string> {
-    const res = await this.fs.getFileClient(path).getAccessControl();
+  private async acl(path: string, abortSignal: AbortSignal | undefined): Promise<string> {
+    const res = await this.fs.getFileClient(path).getAccessControl({ abortSignal });
     return res.acl.map(formatAclItem).join(",");
   }
 

@@ -51,6 +51,19 @@ describe("Gen2 listing by directory (real SDK, DFS test server)", () => {
     expect(server.stats.byOperation["GET listPaths"]).toBeGreaterThanOrEqual(27);
   });
 
+  it.each(["recursive", "by-directory"] as const)("a %s listing stopped by its caller ends the request in flight, with the caller's reason", async (listing) => {
+    server.faults = { latencyMs: 20_000 };
+    try {
+      const stop = new AbortController();
+      const started = Date.now();
+      setTimeout(() => stop.abort(new Error("stopped by the test")), 200);
+      await expect(paths(reader({ listing }).list({ signal: stop.signal }))).rejects.toThrow("stopped by the test");
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.faults = {};
+    }
+  });
+
   it("auto lists by directory when the root holds 4 or more folders", async () => {
     server.resetStats();
     const got = await paths(reader({}).list());
