@@ -3,12 +3,14 @@ import { writeFileSync } from "fs";
 import { CommandFailed, EXIT_OK, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
+import { DEFAULT_MEMORY_LIMIT, memoryLimitProblem } from "./lib/duckEngine";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
 import { startProgress } from "./lib/progress";
+import { exitOnSignals } from "./lib/scratch";
 import { assess, parseThroughput } from "./assess/analyze";
 import { toMarkdown } from "./assess/report";
 import { openSource, parseSource } from "./sources/open";
-import { PathEntry, SourceError } from "./sources/types";
+import { InputError, ListedField, SourceError } from "./sources/types";
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -25,6 +27,8 @@ export const main = defineCommand<Flags>(
       .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
       .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
+      .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
+      .option("--tmp-dir <dir>", "where DuckDB's spill files go (default: the OS temp dir); removed on every exit")
       .option("--out <base>", "write <base>.md and <base>.json")
       .option("--json", "print the JSON report on stdout instead of Markdown", false),
   run,
@@ -49,21 +53,32 @@ async function run(o: Flags, io: Io): Promise<number> {
   const top = whole("--top", String(o.top));
   const examples = whole("--examples", String(o.examples));
   const retries = whole("--retries", String(o.retries));
+  const memoryProblem = memoryLimitProblem(String(o.memoryLimit));
+  if (memoryProblem) problems.push(memoryProblem);
   if (problems.length > 0 || !spec || throughput === undefined) throw new UsageError("assess: bad arguments", problems);
 
+  const acls = o.acls === true;
+  // As validate: without a type or size column every path would count as a file of 0 bytes; --acls needs the ACL column.
+  const list = { acls, require: [...REQUIRED, ...(acls ? (["acl"] as const) : [])] };
   const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries, env: io.env });
+  exitOnSignals((s) => io.err(s), "assess", "no report was written");
   const progress = startProgress();
-  const counter = progress.counter("listing");
-  async function* counted(): AsyncIterable<PathEntry> {
-    for await (const e of reader.list({ acls: o.acls === true })) {
-      counter.increment();
-      yield e;
-    }
-  }
   let result;
   try {
-    result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
+    const files = reader.inventoryFiles?.(list);
+    // Paths are counted as they stream in; DuckDB reads inventory files without a row passing through here.
+    const counter = files ? undefined : progress.counter("listing");
+    result = await assess(reader.describe, files ?? reader.list(list), {
+      acls,
+      throughput,
+      top,
+      examples,
+      memoryLimit: String(o.memoryLimit),
+      tmpDir: o.tmpDir as string | undefined,
+      onEntry: () => counter?.increment(),
+    });
   } catch (err) {
+    if (err instanceof InputError) throw new UsageError(`assess: ${err.message}`);
     if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
     throw err;
   } finally {
@@ -79,5 +94,8 @@ async function run(o: Flags, io: Io): Promise<number> {
   io.out(o.json ? json : toMarkdown(result));
   return EXIT_OK;
 }
+
+/** Fields assess cannot do without (validate's check of a saved listing's columns). */
+const REQUIRED: readonly ListedField[] = ["type", "size"];
 
 if (require.main === module) runMain(main);

@@ -8,9 +8,10 @@ import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duratio
 import { startProgress } from "./lib/progress";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { DEFAULT_MEMORY_LIMIT } from "./lib/duckEngine";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
-import { exitOnSignals } from "./validate/scratch";
+import { exitOnSignals } from "./lib/scratch";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -56,7 +57,7 @@ export const main = defineCommand<Flags>(
 
 async function run(o: Flags, io: Io): Promise<number> {
   const settings = await settingsFrom(o, projectDir, io.env);
-  exitOnSignals((s) => io.err(s), "validate");
+  exitOnSignals((s) => io.err(s), "validate", "nothing was compared");
 
   const progress = startProgress();
   const listed = { source: progress.counter("listing source"), target: progress.counter("listing target") };
