@@ -7,6 +7,7 @@ import { main } from "../../scripts/assess";
 import { Assessment, assess } from "../../scripts/assess/analyze";
 import { openSource, parseSource } from "../../scripts/sources/open";
 import { PathEntry } from "../../scripts/sources/types";
+import { writeRun } from "../support/inventoryRun";
 
 /**
  * The SQL aggregation (scripts/assess/aggregate.ts, rules.ts) checked
@@ -180,7 +181,7 @@ describe("assess reads every inventory format through DuckDB, in any row order, 
   const jsonl = (es: PathEntry[]) => es.map((e) => JSON.stringify({ path: e.path, type: e.type, size: e.size, ...(Number.isNaN(e.modified) ? {} : { modified: e.modified }), ...(e.acl ? { acl: e.acl } : {}) })).join("\n");
 
   async function report(file: string): Promise<Assessment> {
-    const reader = openSource(parseSource("--source", file));
+    const reader = openSource(parseSource("--source", file, { now: Date.now() }));
     const list = { require: ["type", "size"] as const };
     return assess(file, reader.inventoryFiles?.(list) ?? reader.list(list), { acls: false, throughput: 1, top: 2, examples: 5, now: NOW });
   }
@@ -201,6 +202,29 @@ describe("assess reads every inventory format through DuckDB, in any row order, 
     const reports = await Promise.all(files.map(report));
     const expected = reference(entries, { acls: false, top: 2, examples: 5 });
     for (const r of reports) expect({ ...r, source: "", throughputBytesPerSecond: 0, estimatedCopySeconds: 0 }).toEqual({ ...expected, source: "", throughputBytesPerSecond: 0, estimatedCopySeconds: 0 });
+  });
+
+  it("a CSV that fooled DuckDB's sniffer (BOM, blank line, ';' and a quoted ',' in names, a short row) reads as csv-parse reads it", async () => {
+    const file = path.join(dir, "odd.csv");
+    writeFileSync(file, '\uFEFFpath,type,size\n  raw/   ,file, 12 \n\nb;c,file,3\n"q,""x",file,4\nshort,file\n');
+    const viaJs: PathEntry[] = [];
+    for await (const e of openSource(parseSource("--source", file)).list()) viaJs.push(e);
+    expect(viaJs.map((e) => [e.path, e.size])).toEqual([["  raw/   ", 12], ["b;c", 3], ['q,"x', 4], ["short", 0]]);
+    expect(await report(file)).toEqual(await assess(file, stream(viaJs), { acls: false, throughput: 1, top: 2, examples: 5, now: NOW }));
+  });
+
+  it("a size DuckDB parses but JavaScript does not ('inf') is not a byte count; a run's folder outside the Basic Multilingual Plane is cut off whole", async () => {
+    const inf = path.join(dir, "inf.csv");
+    writeFileSync(inf, "path,type,size\na.csv,file,inf\n");
+    await expect(report(inf)).rejects.toThrow(`${inf}: a.csv: size "inf" is not a byte count`);
+    const manifest = await writeRun(path.join(dir, "run"), {
+      format: "csv",
+      rows: [
+        { Name: "raw/😀", "Content-Length": 0, "Last-Modified": NOW, hdi_isfolder: "true" },
+        { Name: "raw/😀/a.csv", "Content-Length": 3, "Last-Modified": NOW },
+      ],
+    });
+    expect((await report(`inventory:${manifest}#raw/😀`)).largest).toEqual([{ path: "a.csv", size: 3 }]);
   });
 
   it("CLI: a CSV inventory without a size column, and --acls without an acl column, are exit 2 naming the column", async () => {
