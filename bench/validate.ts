@@ -1,11 +1,13 @@
 import { ChildProcess, spawn } from "child_process";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { createWriteStream, mkdtempSync, rmSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import * as path from "path";
 import { createInterface } from "readline";
 import { finished } from "stream/promises";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
 import { BIG_FILESYSTEM, KINDS, bigExpected, writeBigInputs } from "./inventoryData";
+import { Measured, npmScriptArgs, runMeasured } from "./measure";
+import { recordSection } from "./results";
 import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
 
 /**
@@ -20,54 +22,12 @@ import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
  */
 
 const ROOT = path.join(__dirname, "..");
-const PROBE = path.join(__dirname, "rssProbe.cjs");
 const LIMIT_SECONDS = 60;
 const LIMIT_MB = 300;
 /** The inventory case: 10 M paths a side, under a minute and 1 GB (issue 15). */
 const BIG_PATHS = 10_000_000;
 const BIG_LIMIT_SECONDS = 60;
 const BIG_LIMIT_MB = 1024;
-
-interface Measured {
-  seconds: number;
-  peakMb: number;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The node arguments `npm run validate` uses (heap caps included), so the bench measures the real command. */
-function validateCommand(): string[] {
-  const script = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.validate;
-  const [bin, ...args] = script.split(/\s+/);
-  if (bin !== "node") throw new Error(`package.json scripts.validate must start with "node" for the bench to measure it: ${script}`);
-  return args;
-}
-
-function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-rss-"));
-  const rssFile = path.join(dir, "rss");
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--require", PROBE, ...nodeArgs, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill(), 10 * 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const peakMb = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : NaN;
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ seconds, peakMb, code, stdout, stderr });
-    });
-  });
-}
 
 function startTarget(dirs: number): Promise<{ child: ChildProcess; url: string; paths: number; seconds: number }> {
   const started = Date.now();
@@ -141,7 +101,7 @@ async function bigCases(work: string, paths: number): Promise<BigCase[]> {
     const inputs = await writeBigInputs(dir, paths, format);
     process.stderr.write(`${format}: ${paths} paths a side written\n`);
     const run = await runMeasured(
-      validateCommand(),
+      npmScriptArgs("validate"),
       ["--source", inputs.source, "--target", `inventory:${inputs.run}#${BIG_FILESYSTEM}`, "--acls", "--json", "--tmp-dir", dir],
       {},
     );
@@ -171,21 +131,6 @@ function bigSection(cases: BigCase[], paths: number): string[] {
   ];
 }
 
-function record(section: string): void {
-  const file = path.join(__dirname, "RESULTS.md");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
-  const start = current.search(/^## validate\b/m);
-  let next = -1;
-  if (start >= 0) {
-    const rest = current.slice(start + 1).search(/^## /m);
-    next = rest >= 0 ? start + 1 + rest : -1;
-  }
-  const updated =
-    start < 0 ? `${current.trimEnd()}\n\n${section}` : `${current.slice(0, start)}${section}${next >= 0 ? `\n${current.slice(next)}` : ""}`;
-  writeFileSync(file, `${updated.trimEnd()}\n`);
-  process.stderr.write(`recorded in ${file}\n`);
-}
-
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const dirsArg = args.indexOf("--dirs");
@@ -209,7 +154,7 @@ async function main(): Promise<number> {
   const env = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY };
   try {
     const streaming = await runMeasured(
-      validateCommand(),
+      npmScriptArgs("validate"),
       ["--source", inventory, "--target", `abfss://${FILESYSTEM}@${DEV_ACCOUNT_NAME}.dfs.core.windows.net/`, "--account-url", target.url, "--json", "--tmp-dir", work],
       env,
     );
@@ -260,7 +205,7 @@ async function main(): Promise<number> {
     ].join("\n");
     process.stdout.write(`${section}\n`);
     if (args.includes("--record")) {
-      if (dirs === DIRS && bigPaths === BIG_PATHS) record(section);
+      if (dirs === DIRS && bigPaths === BIG_PATHS) recordSection("validate", section);
       else process.stderr.write(`not recorded: --record needs the default size (${DIRS} dirs), the figures in RESULTS.md are for it\n`);
     }
     return ok ? 0 : 1;

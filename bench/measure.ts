@@ -1,0 +1,55 @@
+import { spawn } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..");
+const PROBE = path.join(__dirname, "rssProbe.cjs");
+
+/** One measured run of a command in its own process. */
+export interface Measured {
+  seconds: number;
+  peakMb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The node arguments of `npm run <name>` (heap caps included), so a bench
+ * measures the real command: "node <args>" as written, "tsx <file>" as
+ * node --import tsx <file> (what tsx runs, without its wrapper process).
+ */
+export function npmScriptArgs(name: string): string[] {
+  const script = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts[name];
+  const [bin, ...args] = script.split(/\s+/);
+  if (bin === "node") return args;
+  if (bin === "tsx") return ["--import", "tsx", ...args];
+  throw new Error(`package.json scripts.${name} must start with "node" or "tsx" for a bench to measure it: ${script}`);
+}
+
+/** Runs node with `nodeArgs` and `args` from the repo root; wall time, and peak RSS recorded by rssProbe.cjs at exit. */
+export function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-rss-"));
+  const rssFile = path.join(dir, "rss");
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--require", PROBE, ...nodeArgs, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill(), 10 * 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const peakMb = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : NaN;
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ seconds, peakMb, code, stdout, stderr });
+    });
+  });
+}
