@@ -3,7 +3,7 @@ import { cpus, tmpdir, totalmem } from "os";
 import * as path from "path";
 import type { Assessment } from "../scripts/assess/analyze";
 import { assessExpected, writeAssessInventory } from "./inventoryData";
-import { Measured, npmScriptArgs, runMeasured } from "./measure";
+import { Measured, npmScriptArgs, runBench, runMeasured } from "./measure";
 import { recordSection } from "./results";
 
 /**
@@ -99,10 +99,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);

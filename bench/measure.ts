@@ -53,3 +53,14 @@ export function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.Proc
     });
   });
 }
+
+/** A bench's entry: its exit code, or 1 with the stack of what it threw. */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -6,7 +6,7 @@ import { createInterface } from "readline";
 import { finished } from "stream/promises";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
 import { BIG_FILESYSTEM, KINDS, bigExpected, writeBigInputs } from "./inventoryData";
-import { Measured, npmScriptArgs, runMeasured } from "./measure";
+import { Measured, npmScriptArgs, runBench, runMeasured } from "./measure";
 import { recordSection } from "./results";
 import { DIRS, FILESYSTEM, FILES_PER_DIR, sourcePaths } from "./validateData";
 
@@ -215,10 +215,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);
