@@ -14,6 +14,9 @@ import { InputError, ListedField, SourceError } from "./sources/types";
 
 type Flags = Record<string, string | boolean | undefined>;
 
+/** Fields assess cannot do without (validate's check of a saved listing's columns). */
+const REQUIRED: readonly ListedField[] = ["type", "size"];
+
 export const main = defineCommand<Flags>(
   (program) =>
     program
@@ -94,8 +97,5 @@ async function run(o: Flags, io: Io): Promise<number> {
   io.out(o.json ? json : toMarkdown(result));
   return EXIT_OK;
 }
-
-/** Fields assess cannot do without (validate's check of a saved listing's columns). */
-const REQUIRED: readonly ListedField[] = ["type", "size"];
 
 if (require.main === module) runMain(main);

@@ -30,10 +30,11 @@ export interface AggregateOptions {
 }
 
 /**
- * Byte sums as integers (HUGEINT), exact at any size, then one rounding to a
- * JS number; sizes are whole bytes (a fractional one would be rounded).
+ * Sizes summed as integers (HUGEINT), exact at any total (a running double
+ * sum is not beyond 2^53 bytes, 9 PB), then rounded once to a JS number;
+ * sizes are whole bytes (a fractional one would be rounded).
  */
-const bytesOf = (filter: string): string => `coalesce(sum(size::HUGEINT) FILTER (WHERE ${filter}), 0)::DOUBLE`;
+const EXACT_SIZE = "size::HUGEINT";
 
 /**
  * Aggregates `table` in three queries on every core: one pass for totals,
@@ -93,7 +94,7 @@ function totalsSql(table: string, opts: AggregateOptions): string {
     "dir, age, large_acl",
     ...names,
     "count(*) AS n",
-    "sum(size::HUGEINT) AS bytes",
+    `sum(${EXACT_SIZE}) AS bytes`,
     "count(acl) AS acls",
     // Arguments in a CASE: an aggregate's argument is computed for every row; the entries are counted again only for a large ACL's detail.
     ...(k > 0
@@ -130,7 +131,8 @@ async function largest(conn: DuckDBConnection, table: string, top: number): Prom
 async function topLevel(conn: DuckDBConnection, table: string): Promise<Aggregated["topLevel"]> {
   const sql =
     "SELECT folder, count(*) FILTER (WHERE NOT dir)::DOUBLE AS files, count(*) FILTER (WHERE dir AND below)::DOUBLE AS directories, " +
-    `${bytesOf("NOT dir")} AS bytes FROM (SELECT ${TOP_FOLDER_SQL} AS folder, ${BELOW_TOP_SQL} AS below, dir, size FROM ${table}) GROUP BY folder`;
+    `coalesce(sum(${EXACT_SIZE}) FILTER (WHERE NOT dir), 0)::DOUBLE AS bytes ` +
+    `FROM (SELECT ${TOP_FOLDER_SQL} AS folder, ${BELOW_TOP_SQL} AS below, dir, size FROM ${table}) GROUP BY folder`;
   const rows = (await conn.runAndReadAll(sql)).getRowObjectsJS();
   return rows
     .map((r) => ({ folder: String(r.folder), files: Number(r.files), directories: Number(r.directories), bytes: Number(r.bytes) }))

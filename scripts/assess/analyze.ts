@@ -37,7 +37,7 @@ export interface AssessOptions {
 export async function assess(source: string, input: AsyncIterable<PathEntry> | InventoryFiles, opts: AssessOptions): Promise<Assessment> {
   const scratch = createScratch("assess", opts.tmpDir);
   try {
-    // In memory (spilled beyond the limit): the table is loaded once and read twice, and loads about twice as fast so.
+    // In memory (spilled beyond the limit): the table is loaded once and read three times, and loads about twice as fast as into a file.
     const engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads, storage: "memory" });
     try {
       await loadListing(engine.connection, "listing", input, source, { carry: { owners: false, acl: true }, flushRows: DEFAULT_FLUSH_ROWS, onEntry: opts.onEntry });

@@ -139,9 +139,8 @@ function epochMs(c: Column): string {
   if (/^TIMESTAMP/.test(c.type)) return `epoch_ms(${c.id}::TIMESTAMP)::DOUBLE`;
   if (NUMBER.test(c.type) || /^DECIMAL/.test(c.type)) return `${c.id}::DOUBLE`;
   const v = text(c);
-  // All digits (nothing left once leading digits are trimmed): no regular expression per row.
   return (
-    `CASE WHEN ${v} <> '' AND ltrim(${v}, '0123456789') = '' THEN ${v}::DOUBLE ` +
+    `CASE WHEN regexp_full_match(${v}, '[0-9]+') THEN ${v}::DOUBLE ` +
     `ELSE COALESCE(epoch_ms(TRY_CAST(${v} AS TIMESTAMPTZ)), epoch_ms(try_strptime(${v}, '%a, %d %b %Y %H:%M:%S GMT')))::DOUBLE END`
   );
 }
