@@ -8,7 +8,8 @@ import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duratio
 import { DEFAULT_LIST_CONCURRENCY } from "./sources/byDirectory";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { DEFAULT_MEMORY_LIMIT } from "./lib/duckEngine";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
 import { ValidateFlags, settingsFrom } from "./validate/settings";

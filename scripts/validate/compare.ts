@@ -1,10 +1,11 @@
-import { checkInventoryColumns } from "../sources/duckListing";
-import { InputError, ListOptions, SourceError, SourceReader } from "../sources/types";
+import { DEFAULT_MEMORY_LIMIT, Engine, openEngine } from "../lib/duckEngine";
+import { createScratch, removeScratch } from "../lib/scratch";
+import { DEFAULT_FLUSH_ROWS, checkFiles, loadListing } from "../sources/duckLoad";
+import { ListOptions, SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
 import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
-import { DEFAULT_FLUSH_ROWS, Engine, Tally, loadSide, openEngine, settled, unsettled } from "./duckEngine";
+import { Tally, settled, unsettled } from "./duckEngine";
 import { prefixHints } from "./hints";
-import { createScratch, removeScratch } from "./scratch";
 
 export { DIFFERENCE_KINDS } from "./classify";
 export type { Difference, DifferenceKind } from "./classify";
@@ -42,8 +43,6 @@ export const DEFAULT_RUN_SIZE = DEFAULT_FLUSH_ROWS;
 export const MIN_RUN_SIZE = 1000;
 /** Examples kept per difference kind: default 1000 (range ≥ 0). */
 export const DEFAULT_MAX_LISTED = 1000;
-/** DuckDB's memory limit: default 512MB; it spills to the scratch directory beyond it. */
-export const DEFAULT_MEMORY_LIMIT = "512MB";
 
 export interface ValidateOptions {
   /** Undefined (default): owners, groups and ACLs are not compared. */
@@ -86,7 +85,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   const withAcl = opts.acls !== undefined;
   const list = { acls: withAcl, require: withAcl ? REQUIRED_WITH_ACLS : REQUIRED };
   // One scratch directory for the database and its spill files, removed whatever happens (process exit included).
-  const scratch = createScratch(opts.tmpDir);
+  const scratch = createScratch("validate", opts.tmpDir);
   // The caller's stop, or the first side's failure: the other side's listing is of no use then.
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
@@ -94,9 +93,16 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   let both: Promise<number>[] = [];
   const interrupt = () => engine?.connection.interrupt();
   try {
-    engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
-    const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
-      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table), signal }).then(
+    // A database file, as benchmarked for validate (10 M paths a side under 1 GB, bench/RESULTS.md): the tables stored compressed.
+    engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads, storage: "file" });
+    const carry = { owners: withAcl, acl: withAcl };
+    const load = async (side: SourceReader, table: "source" | "target"): Promise<number> =>
+      loadListing(await engine!.connect(), table, side.inventoryFiles?.(list) ?? side.list({ ...list, signal }), side.describe, {
+        carry,
+        flushRows: opts.runSize ?? DEFAULT_RUN_SIZE,
+        onEntry: () => opts.onListed?.(table),
+        signal,
+      }).then(
         (paths) => {
           opts.onLoaded?.(table, paths);
           return paths;
@@ -206,15 +212,8 @@ function emptySides(source: SourceReader, sourcePaths: number, target: SourceRea
     .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
 }
 
-/** Column checks of a side DuckDB reads directly (Parquet, blob inventory runs), one side at a time. */
+/** Column checks of a side DuckDB reads directly (CSV, Parquet, blob inventory runs), one side at a time. */
 async function precheckColumns(engine: Engine, side: SourceReader, list: ListOptions): Promise<void> {
   const files = side.inventoryFiles?.(list);
-  if (!files) return;
-  const conn = await engine.connect();
-  try {
-    await checkInventoryColumns(conn, files);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new SourceError(`${side.describe}: cannot read ${files.format} files of ${files.where}: ${(err as Error).message.split("\n")[0]}`);
-  }
+  if (files) await checkFiles(await engine.connect(), side.describe, files);
 }
