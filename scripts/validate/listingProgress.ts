@@ -42,7 +42,7 @@ export function comparisonProgress(display: ListingDisplay, pair: { folder?: Fol
   const expected: Partial<Record<Side, Expected>> = {};
   const listing: Partial<Record<Side, Counter>> = {};
   for (const side of ["source", "target"] as const) {
-    if (readers[side].inventoryFiles) continue;
+    if (readByDuckDB(readers[side])) continue;
     expected[side] = display.counts.expected(readers[side].describe);
     listing[side] = display.progress.counter(`listing ${side}${where[side]}`, expected[side]);
   }
@@ -73,4 +73,13 @@ export function comparisonProgress(display: ListingDisplay, pair: { folder?: Fol
       for (const c of [listing.source, listing.target, compared]) c?.done();
     },
   };
+}
+
+/** Whether DuckDB reads this side's files itself (no entry passes through JS to count); a reader that cannot tell is counted, its load reports the problem. */
+function readByDuckDB(reader: SourceReader): boolean {
+  try {
+    return reader.inventoryFiles?.() !== undefined;
+  } catch {
+    return false;
+  }
 }
