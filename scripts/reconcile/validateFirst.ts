@@ -22,7 +22,7 @@ export async function validateReport(flags: ValidateFlags, projectDir: string, d
     for (const pair of settings.pairs) {
       const shown = comparisonProgress(display, pair);
       try {
-        const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, ...shown.hooks });
+        const result = await validate(pair.source, pair.target, { acls: pair.acls, staleFrom: pair.staleFrom, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, ...shown.hooks });
         sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
       } catch (err) {
         if (err instanceof SourceError) throw new CliError(`reconcile: validate: ${err.message}`, err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
