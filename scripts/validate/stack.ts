@@ -50,9 +50,9 @@ export function folderPairs(config: StackConfig, opts: StackPairOptions): Folder
     deriveAccountName({ project: PROJECT, stack: opts.stack, namePrefix: config.namePrefix, environment: config.environment });
   const byFilesystem = opts.compareAcls ? stackPrincipals(config, opts.principals) : new Map<string, string[]>();
   return config.migration.folders.map((f): FolderPair => {
-    // bidirectional-sync always has a schedule: parseStackConfig refuses it without one (migrationCrossChecks).
     // `target` becomes optional ("" or absent = the filesystem root) with the patterns work; both mean the root here.
     const target = relativePath((f.target as string | undefined) ?? "");
+    // bidirectional-sync always has a schedule: parseStackConfig refuses it without one (migrationCrossChecks).
     const direction = config.pattern === "bidirectional-sync" && f.writer === "gen2" ? gen2ToGen1(f, config.migration.schedule!) : undefined;
     const folder: FolderRef = { source: f.source, filesystem: f.filesystem, target, ...(direction ? { direction } : {}) };
     const targetUri = `abfss://${f.filesystem}@${gen2}.dfs.core.windows.net/${target}`;
