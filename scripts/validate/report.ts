@@ -16,7 +16,7 @@ export interface FolderRef {
  * section's source is Gen2 and its target Gen1, so `missing` is on Gen2
  * only, `extra` on Gen1 only, and `stale` a Gen2 file changed after its
  * Gen1 copy. Owners, groups and ACLs are not compared: Data Factory
- * preserves them only into Gen2 (docs/patterns.md, "Writer flip").
+ * preserves them only into Gen2 (docs/roadmap.md, "Folders written on Gen2").
  */
 export interface Gen2ToGen1 {
   from: "gen2";
