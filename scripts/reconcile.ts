@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { Option } from "commander";
 import { parseStackConfig } from "../components/config/load";
+import type { StackConfig } from "../components/config/schema";
 import { dataLakeClient } from "./acl/client";
 import { loadPrincipalsFile } from "./acl/spec";
 import { factoryClient, factoryTarget } from "./factory/target";
@@ -123,14 +124,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
-  const reported = await reportFolders(f, journal, problems, io);
-  // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
-  // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
-  const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
-  const folders = reported.filter((s) => !gen2Written.has(s.source));
-  for (const s of reported) {
-    if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
-  }
+  const folders = writtenOnGen1(await reportFolders(f, journal, problems, io), config, io);
   const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
   const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
   const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
@@ -169,6 +163,29 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   io.out(f.json ? `${JSON.stringify({ ...result, softDeleteDays: config.softDeleteDays, journal }, null, 2)}\n` : formatResult(result, { softDeleteDays: config.softDeleteDays, journal }));
   return result.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+/**
+ * The reported folders reconcile acts on. bidirectional-sync: a folder
+ * written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
+ * deletes what Gen1 lacks, so acting on such a folder would overwrite or
+ * delete Gen2's own writes: skipped. A section validate compared Gen2 →
+ * Gen1 for a folder the stack writes on Gen1 now (flipped back since) has
+ * mirrored kinds, and its Gen1 → Gen2 differences are unknown: refused.
+ */
+function writtenOnGen1(reported: ReportFolder[], config: StackConfig, io: Io): ReportFolder[] {
+  const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
+  const outdated = reported.filter((s) => s.gen2ToGen1 && !gen2Written.has(s.source));
+  if (outdated.length > 0) {
+    throw new UsageError(
+      "reconcile: the report compared folders Gen2 → Gen1 that the stack no longer writes on Gen2",
+      outdated.map((s) => `${s.source} → ${s.filesystem}/${s.target}: validated with writer: gen2 (Gen2 as the source); validate again with the stack as it is now`),
+    );
+  }
+  for (const s of reported) {
+    if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
+  }
+  return reported.filter((s) => !gen2Written.has(s.source));
 }
 
 function factoryConnection(outputs: StackOutputs, credential: TokenCredential, endpoint: string | undefined) {

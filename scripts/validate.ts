@@ -67,6 +67,7 @@ async function run(o: Flags, io: Io): Promise<number> {
       const shown = comparisonProgress(display, pair);
       const result = await validate(pair.source, pair.target, {
         acls: pair.acls,
+        staleFrom: pair.staleFrom,
         runSize: settings.runSize,
         memoryLimit: settings.memoryLimit,
         maxListed: settings.maxListed,

@@ -33,8 +33,11 @@ export type ReportDifference = z.infer<typeof difference>;
 
 const counts = z.object(Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<(typeof DIFFERENCE_KINDS)[number], z.ZodNumber>);
 
+/** validate --stack's direction of a bidirectional-sync folder written on Gen2: its source is Gen2, its target Gen1. */
+const gen2ToGen1 = z.object({ from: z.literal("gen2"), to: z.literal("gen1") });
+
 const folder = z.object({
-  folder: z.object({ source: z.string(), filesystem: z.string(), target: z.string() }).optional(),
+  folder: z.object({ source: z.string(), filesystem: z.string(), target: z.string(), direction: gen2ToGen1.optional() }).optional(),
   counts,
   problems: z.array(z.string()),
   differences: z.array(difference),
@@ -47,9 +50,19 @@ export interface ReportFolder {
   filesystem: string;
   target: string;
   differences: ReportDifference[];
+  /**
+   * The section compared Gen2 (source) with Gen1 (target): its kinds are
+   * mirrored (`missing` is on Gen2 only, `stale` a newer Gen2 file), so it
+   * is read no further and carries no differences; reconcile skips it.
+   */
+  gen2ToGen1?: true;
 }
 
-/** Parses a report, refusing one reconcile would act on only in part: sections without a folder, problems, or truncated lists. */
+/**
+ * Parses a report, refusing one reconcile would act on only in part:
+ * sections without a folder, problems, or truncated lists. A section
+ * compared Gen2 → Gen1 is kept without its differences, whatever they are.
+ */
 export function parseReport(raw: unknown, from: string): ReportFolder[] {
   const parsed = reportSchema.safeParse(raw);
   if (!parsed.success) {
@@ -60,6 +73,10 @@ export function parseReport(raw: unknown, from: string): ReportFolder[] {
   const out: ReportFolder[] = [];
   parsed.data.folders.forEach((f, i) => {
     const where = `folders[${i}]`;
+    if (f.folder?.direction) {
+      out.push({ source: f.folder.source, filesystem: f.folder.filesystem, target: f.folder.target, differences: [], gen2ToGen1: true });
+      return;
+    }
     if (!f.folder) problems.push(`${where}: no folder mapping; produce the report with validate --stack/--config-file, so each path's Gen1 and Gen2 location is known`);
     for (const p of f.problems) problems.push(`${where}: validate reported a problem: ${p}`);
     for (const kind of DIFFERENCE_KINDS) {

@@ -23,7 +23,7 @@ export async function validateReport(flags: ValidateFlags, projectDir: string, d
     for (const pair of settings.pairs) {
       const shown = comparisonProgress(display, pair);
       try {
-        const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, ...shown.hooks, signal });
+        const result = await validate(pair.source, pair.target, { acls: pair.acls, staleFrom: pair.staleFrom, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, ...shown.hooks, signal });
         sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
       } catch (err) {
         if (signal?.aborted) throw new Interrupted("reconcile: interrupted during its validate; nothing was changed: run it again");

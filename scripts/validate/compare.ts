@@ -47,6 +47,8 @@ export const DEFAULT_MAX_LISTED = 1000;
 export interface ValidateOptions {
   /** Undefined (default): owners, groups and ACLs are not compared. */
   acls?: AclComparison;
+  /** Epoch ms: source files modified before it are never stale (classify's staleFrom); default: no bound. */
+  staleFrom?: number;
   /** Paths per side appended before they are handed to DuckDB (bounds the appender's buffer); default 100 000. */
   runSize?: number;
   /** DuckDB memory limit ("512MB" default; "<n>KB|MB|GB"); beyond it DuckDB spills to the scratch directory. */
@@ -119,7 +121,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     // The join and counts run on the engine's own connection: a stop interrupts them (duckdb_interrupt, duckdb/duckdb#8064).
     signal.addEventListener("abort", interrupt, { once: true });
     // Not with a principal map: equal raw ids can differ once the source's are mapped.
-    const shortcut = !opts.acls?.principalMap;
+    const shortcut = { enabled: !opts.acls?.principalMap, staleFrom: opts.staleFrom };
     const result: ValidateResult = {
       source: { uri: source.describe, paths: sourcePaths },
       target: { uri: target.describe, paths: targetPaths },
@@ -138,7 +140,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
       for (const [p, s, t] of chunk) {
         opts.onCompared?.();
         seen.see(s, t);
-        const c = classify(p, s, t, { acls: opts.acls });
+        const c = classify(p, s, t, { acls: opts.acls, staleFrom: opts.staleFrom });
         if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
         if (c.differences.length === 0) result.matched++;
         for (const d of c.differences) {

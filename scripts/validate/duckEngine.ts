@@ -15,15 +15,26 @@ export interface SettledPairs {
   timesUnavailable: number;
 }
 
+/** How the engine settles pairs in SQL: whether it may at all, and classify's staleFrom (epoch ms) when set. */
+export interface Shortcut {
+  /** False with a principal map: equal raw ids can differ once the source's are mapped. */
+  enabled: boolean;
+  staleFrom?: number;
+}
+
 /**
  * Equal in every loaded field but the time, and not stale (classify's
- * isStale, in whole seconds): what classify calls a match. Not used with a
- * principal map (equal raw ids can differ once the source's are mapped).
+ * isStale, in whole seconds, only from staleFrom when set): what classify
+ * calls a match.
  */
-const SAME =
-  "s.dir = t.dir AND s.size = t.size AND s.owner IS NOT DISTINCT FROM t.owner AND s.grp IS NOT DISTINCT FROM t.grp " +
-  "AND s.perm IS NOT DISTINCT FROM t.perm AND s.acl IS NOT DISTINCT FROM t.acl " +
-  "AND NOT (NOT s.dir AND s.modified IS NOT NULL AND t.modified IS NOT NULL AND floor(s.modified / 1000) > floor(t.modified / 1000))";
+function same(staleFrom: number | undefined): string {
+  const from = staleFrom === undefined ? "" : ` AND s.modified >= ${staleFrom}`;
+  return (
+    "s.dir = t.dir AND s.size = t.size AND s.owner IS NOT DISTINCT FROM t.owner AND s.grp IS NOT DISTINCT FROM t.grp " +
+    "AND s.perm IS NOT DISTINCT FROM t.perm AND s.acl IS NOT DISTINCT FROM t.acl " +
+    `AND NOT (NOT s.dir AND s.modified IS NOT NULL AND t.modified IS NOT NULL${from} AND floor(s.modified / 1000) > floor(t.modified / 1000))`
+  );
+}
 
 /** What the JS side saw of the unsettled pairs, from which the settled ones are counted without a second join. */
 export class Tally {
@@ -51,8 +62,8 @@ export class Tally {
  * sides have settled files without a time is the join run again to count
  * the pairs where both lack one.
  */
-export async function settled(engine: Engine, shortcut: boolean, seen: Tally, sourcePaths: number): Promise<SettledPairs> {
-  if (!shortcut) return { matched: 0, timesCompared: 0, timesUnavailable: 0 };
+export async function settled(engine: Engine, shortcut: Shortcut, seen: Tally, sourcePaths: number): Promise<SettledPairs> {
+  if (!shortcut.enabled) return { matched: 0, timesCompared: 0, timesUnavailable: 0 };
   const totals = async (table: string): Promise<{ files: number; untimed: number }> => {
     const r = await engine.connection.runAndReadAll(
       `SELECT count(*) FILTER (WHERE NOT dir)::DOUBLE AS files, count(*) FILTER (WHERE NOT dir AND modified IS NULL)::DOUBLE AS untimed FROM ${table}`,
@@ -65,22 +76,22 @@ export async function settled(engine: Engine, shortcut: boolean, seen: Tally, so
   const files = s.files - seen.files.source;
   const sUntimed = s.untimed - seen.untimed.source;
   const tUntimed = t.untimed - seen.untimed.target;
-  const bothUntimed = sUntimed > 0 && tUntimed > 0 ? await untimedPairs(engine) : 0;
+  const bothUntimed = sUntimed > 0 && tUntimed > 0 ? await untimedPairs(engine, shortcut.staleFrom) : 0;
   const unavailable = sUntimed + tUntimed - bothUntimed;
   return { matched: sourcePaths - seen.loneSource - seen.both, timesCompared: files - unavailable, timesUnavailable: unavailable };
 }
 
-async function untimedPairs(engine: Engine): Promise<number> {
+async function untimedPairs(engine: Engine, staleFrom: number | undefined): Promise<number> {
   const r = await engine.connection.runAndReadAll(
-    `SELECT count(*)::DOUBLE AS n FROM source s JOIN target t ON s.path = t.path WHERE NOT s.dir AND s.modified IS NULL AND t.modified IS NULL AND ${SAME}`,
+    `SELECT count(*)::DOUBLE AS n FROM source s JOIN target t ON s.path = t.path WHERE NOT s.dir AND s.modified IS NULL AND t.modified IS NULL AND ${same(staleFrom)}`,
   );
   return Number(r.getRowObjectsJS()[0].n);
 }
 
 /** Every other pair (or lone entry), in chunks, for classify; in no particular order. */
-export async function* unsettled(engine: Engine, shortcut: boolean): AsyncIterable<[path: string, s: Listed | undefined, t: Listed | undefined][]> {
+export async function* unsettled(engine: Engine, shortcut: Shortcut): AsyncIterable<[path: string, s: Listed | undefined, t: Listed | undefined][]> {
   const cols = (a: string): string => `${a}.path, ${a}.dir, ${a}.size, ${a}.modified, ${a}.owner, ${a}.grp, ${a}.perm, ${a}.acl`;
-  const where = shortcut ? `WHERE s.path IS NULL OR t.path IS NULL OR NOT (${SAME})` : "";
+  const where = shortcut.enabled ? `WHERE s.path IS NULL OR t.path IS NULL OR NOT (${same(shortcut.staleFrom)})` : "";
   const result = await engine.connection.stream(`SELECT ${cols("s")}, ${cols("t")} FROM source s FULL OUTER JOIN target t ON s.path = t.path ${where}`);
   for await (const rows of result.yieldRowsJs()) {
     yield rows.map((r) => {

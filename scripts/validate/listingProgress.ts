@@ -38,7 +38,10 @@ export interface ComparisonProgress {
  */
 export function comparisonProgress(display: ListingDisplay, pair: { folder?: FolderRef; source: SourceReader; target: SourceReader }): ComparisonProgress {
   const readers: Record<Side, SourceReader> = { source: pair.source, target: pair.target };
-  const where = { source: pair.folder ? ` ${pair.folder.source}` : "", target: pair.folder ? ` ${pair.folder.filesystem}/${pair.folder.target}` : "" };
+  const gen1 = pair.folder ? ` ${pair.folder.source}` : "";
+  const gen2 = pair.folder ? ` ${pair.folder.filesystem}/${pair.folder.target}` : "";
+  // A folder compared Gen2 → Gen1 lists Gen2 as its source.
+  const where = pair.folder?.direction ? { source: gen2, target: gen1 } : { source: gen1, target: gen2 };
   const expected: Partial<Record<Side, Expected>> = {};
   const listing: Partial<Record<Side, Counter>> = {};
   for (const side of ["source", "target"] as const) {

@@ -52,6 +52,8 @@ export interface Pair {
   target: SourceReader;
   /** Undefined: ACLs not compared. */
   acls?: AclComparison;
+  /** Epoch ms: source files modified before it are never stale (a folder compared Gen2 → Gen1: its writerSince). */
+  staleFrom?: number;
 }
 
 export interface Settings {

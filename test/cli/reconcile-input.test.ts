@@ -107,6 +107,37 @@ describe("a bidirectional-sync folder written on Gen2", () => {
   });
 });
 
+describe("a report section validate compared Gen2 → Gen1 (writer: gen2)", () => {
+  const finance = { source: "/curated/finance", filesystem: "curated", target: "finance" };
+  const direction = { from: "gen2", to: "gen1", writerSince: "2026-12-01T12:00:00Z", staleFrom: "2026-12-01T12:00:00.000Z" };
+  // Mirrored kinds: the Gen2 file is the newer one. Read as Gen1 → Gen2, it would be copied over from Gen1.
+  const stale = { kind: "stale", path: "ledger.csv", source: "2026-12-01T13:00:00.000Z", target: "2026-12-01T12:30:00.000Z", sourceEntry: entry({ type: "file", size: 9 }), targetEntry: entry({ type: "file", size: 9 }) };
+  const section = (folder: object, staleCount: number) => ({ folder: { ...folder, direction }, counts: counts({ stale: staleCount }), problems: [], differences: [stale] });
+  const shared = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY };
+
+  it("is skipped and named without reading its differences (a list cut at --max-listed is no reason to refuse); Gen2 keeps its write", async () => {
+    const dfs = await startDfsServer();
+    try {
+      dfs.createFilesystem("curated");
+      dfs.createPath("curated", "finance/ledger.csv", { content: Buffer.from("gen2 data") });
+      const r = await run({ version: 2, ok: false, folders: [section(finance, 2)] }, ["--account-url", dfs.url, "--journal", path.join(dir, "mirrored.jsonl"), "--delete"], shared, "Pulumi.bidirectional-sync.yaml");
+      expect(r.out).toContain("skipped /curated/finance → curated/finance: written on Gen2 (writer: gen2)");
+      expect(r.out).not.toContain("--max-listed");
+      expect(r.code).toBe(0);
+      expect(dfs.tree.read("curated", "finance/ledger.csv")?.toString()).toBe("gen2 data");
+    } finally {
+      await dfs.close();
+    }
+  });
+
+  it("for a folder the stack writes on Gen1 now (flipped back since): refused, validate again (exit 2)", async () => {
+    const r = await run({ version: 2, ok: false, folders: [section(folder, 1)] });
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.out).toContain("the report compared folders Gen2 → Gen1 that the stack no longer writes on Gen2");
+    expect(r.out).toContain("/raw/sales → raw/sales: validated with writer: gen2 (Gen2 as the source); validate again with the stack as it is now");
+  });
+});
+
 describe("an extra path that Gen1 has by now", () => {
   it("is not deleted: Gen1 is asked again before each delete, and the path is listed as not fixed", async () => {
     const dfs = await startDfsServer();
