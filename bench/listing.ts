@@ -47,6 +47,8 @@ interface Listed {
   count: number;
   /** Order-independent: the sum mod 2^32 of each path's FNV-1a hash. */
   checksum: number;
+  /** CPU of this (the client's) process during the listing: what a remote service would leave of it. */
+  cpuSeconds: number;
 }
 
 function fnv1a(s: string): number {
@@ -66,24 +68,26 @@ async function list(url: string, mode: ListingMode): Promise<Listed> {
     maxTries: 20,
   });
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   let count = 0;
   let checksum = 0;
   for await (const e of reader.list()) {
     count++;
     checksum = (checksum + fnv1a(`${e.type} ${e.path}`)) >>> 0;
   }
-  return { mode, seconds: Number(process.hrtime.bigint() - started) / 1e9, count, checksum };
+  const used = process.cpuUsage(cpu);
+  return { mode, seconds: Number(process.hrtime.bigint() - started) / 1e9, count, checksum, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 function section(paths: number, runs: Listed[], ratio: number): string {
-  const rows = runs.map((r) => `| ${r.mode} | ${r.count.toLocaleString("en")} | ${r.checksum.toString(16)} | ${r.seconds.toFixed(1)} s |`);
+  const rows = runs.map((r) => `| ${r.mode} | ${r.count.toLocaleString("en")} | ${r.checksum.toString(16)} | ${r.seconds.toFixed(1)} s | ${r.cpuSeconds.toFixed(1)} s |`);
   return [
     `## listing (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores)`,
     "",
     `${paths.toLocaleString("en")} paths in the DFS test server (own process), ${PAGE_LATENCY_MS} ms per listPaths page, capacity ${CAPACITY.toLocaleString("en")} paths/s; \`npm run bench:listing\`.`,
     "",
-    "| listing | paths | checksum | wall |",
-    "|---|---|---|---|",
+    "| listing | paths | checksum | wall | client CPU |",
+    "|---|---|---|---|---|",
     ...rows,
     "",
     `by-directory is ${ratio.toFixed(1)}× the recursive listing (target ≥ ${TARGET_RATIO}×).`,
@@ -99,8 +103,7 @@ async function main(): Promise<number> {
   const target = await startTarget(tops);
   try {
     process.stderr.write(`seeded ${target.paths} paths\n`);
-    // Unmeasured: both measured listings then meet the same target state
-    // (its list entries rendered once per path, its JIT warm) and a warm client.
+    // Unmeasured: both measured listings then meet a warm target and client (JIT, connections).
     const warm = await list(target.url, "by-directory");
     process.stderr.write(`warm-up listing: ${warm.seconds.toFixed(1)} s\n`);
     const parallel = await list(target.url, "by-directory");
