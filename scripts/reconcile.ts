@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -16,10 +16,11 @@ import { type StackOutputs, readStackOutputs } from "./lib/stackOutputs";
 import { stateDir } from "./lib/stateDir";
 import { gen1FileLists } from "./reconcile/gen1Lists";
 import { refuseUnfinished } from "./reconcile/journal";
-import { type ReportFolder, parseReport } from "./reconcile/report";
+import { type Report, keepBesideJournal, readReport } from "./reconcile/report";
 import { formatResult } from "./reconcile/output";
 import { DEFAULT_CONCURRENCY, DEFAULT_LIST_FOLDER, DEFAULT_MAX_DELETE, type ReconcileResult, reconcile } from "./reconcile/run";
 import { validateReport } from "./reconcile/validateFirst";
+import { createScratch, removeScratch } from "./validate/scratch";
 import { folderPairs } from "./validate/stack";
 import { readPrincipalMap } from "./validate/settings";
 
@@ -122,7 +123,8 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
-  const reported = await reportFolders(f, journal, problems);
+  const { report, scratch } = await reportToActOn(f, journal, problems, io.env);
+  const reported = report.folders;
   // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
   // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
   const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
@@ -143,7 +145,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   const counter = progress.counter("reconciled");
   let result: ReconcileResult;
   try {
-    result = await reconcile(folders, {
+    result = await reconcile({ folders, list: report.list }, {
       gen2: dataLakeClient((f.accountUrl ?? outputs.dfsEndpoint).replace(/\/+$/, ""), io.env),
       factory: factoryConnection(outputs, armCredential, f.endpoint),
       fileLists: gen1FileLists({ accountUrl: sourceAccountUrl, credential: gen1Credential, retry }),
@@ -165,6 +167,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
     });
   } finally {
     progress.stop();
+    if (scratch) removeScratch(scratch);
   }
   io.out(f.json ? `${JSON.stringify({ ...result, softDeleteDays: config.softDeleteDays, journal }, null, 2)}\n` : formatResult(result, { softDeleteDays: config.softDeleteDays, journal }));
   return result.ok ? EXIT_OK : EXIT_FAILED;
@@ -176,36 +179,37 @@ function factoryConnection(outputs: StackOutputs, credential: TokenCredential, e
   return { target, client: factoryClient(target, credential, { endpoint }) };
 }
 
-/** The report to act on: --report, the one saved beside the journal (--resume), or a fresh validate; saved beside the journal for a resume. */
-async function reportFolders(f: Flags, journal: string, problems: string[]): Promise<ReportFolder[]> {
+/**
+ * The report to act on: --report, the one saved beside the journal
+ * (--resume), or a fresh validate's, written to `scratch` (removed when the
+ * run ends). Saved beside the journal, full list included, for a resume.
+ */
+async function reportToActOn(f: Flags, journal: string, problems: string[], env: NodeJS.ProcessEnv): Promise<{ report: Report; scratch?: string }> {
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
-  let raw: unknown;
+  let file: string;
   let from: string;
+  let scratch: string | undefined;
   if (f.report) {
+    file = f.report;
     from = `--report ${f.report}`;
-    try {
-      raw = JSON.parse(readFileSync(f.report, "utf8"));
-    } catch (err) {
-      throw new UsageError(`${from}: cannot read it as JSON (${(err as Error).message.split("\n")[0]})`);
-    }
   } else if (f.resume && existsSync(saved)) {
-    from = saved;
-    raw = JSON.parse(readFileSync(saved, "utf8"));
+    file = from = saved;
   } else {
     from = "validate";
-    raw = await validateReport(
+    scratch = createScratch();
+    file = await validateReport(
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },
       projectDir,
+      scratch,
+      env,
     );
   }
-  const folders = parseReport(raw, from);
-  if (!f.dryRun) {
-    mkdirSync(path.dirname(journal), { recursive: true });
-    if (!f.resume) writeFileSync(saved, JSON.stringify(raw));
-  }
-  return folders;
+  const { raw, report } = readReport(file, from);
+  if (f.dryRun) return { report, scratch };
+  mkdirSync(path.dirname(journal), { recursive: true });
+  return { report: f.resume ? report : keepBesideJournal(raw, report, journal), scratch };
 }
 
 if (require.main === module) runMain(main, { interruptible: true });

@@ -3,8 +3,7 @@ import { PIPELINES } from "../../components/factory/definitions";
 import type { FactoryTarget } from "../factory/target";
 import { type RetryOptions, sleep, withRetry } from "../lib/retry";
 import { type FileListWriter, listTexts } from "./gen1Lists";
-import type { Journal } from "./journal";
-import type { ReconcilePlan } from "./plan";
+import { type Journal, copySucceeded } from "./journal";
 
 /**
  * The files to copy go to Data Factory, never through this process: one
@@ -28,6 +27,16 @@ export interface CatchUpOptions {
   onStarted?: (runId: string) => void;
 }
 
+/** The files to copy, read from the report's list on each pass (none of it held). */
+export interface CopyList {
+  /** The plan's folders; a file's `folder` is its index here. */
+  folders: readonly { source: string; filesystem: string; target: string }[];
+  /** The files, each folder's together, in batches; a new pass each call. */
+  batches(): AsyncIterable<{ folder: number; path: string }[]>;
+  /** How many files a pass yields. */
+  count: number;
+}
+
 export interface CatchUpOutcome {
   runId: string;
   status: string;
@@ -40,10 +49,10 @@ export interface CatchUpOutcome {
 
 const FINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
 
-export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: CatchUpOptions): Promise<CatchUpOutcome | undefined> {
+/** The run that copies `copies`; undefined when there is nothing to copy or the journal's run copied them. */
+export async function catchUp(copies: CopyList, journal: Journal, opts: CatchUpOptions): Promise<CatchUpOutcome | undefined> {
   const open = journal.state.openCopy;
-  const pending = plan.copy.filter((c) => !journal.state.done.has(c.id));
-  if (!open && pending.length === 0) return undefined;
+  if (!open && (copies.count === 0 || copySucceeded(journal.state))) return undefined;
   let requests = 0;
   const arm = <T>(fn: () => Promise<T>) => withRetry(() => (requests++, fn()), { ...opts.retry, signal: opts.signal });
   const { client, target } = opts.factory;
@@ -52,9 +61,9 @@ export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: Catch
   let lists = 0;
   if (open) ({ runId, files } = open);
   else {
-    const items = await writeLists(plan, pending, journal.state.planHash, opts);
+    const items = await writeLists(copies, journal.state.planHash, opts);
     lists = items.length;
-    files = pending.length;
+    files = copies.count;
     runId = (await arm(() => client.pipelines.createRun(target.resourceGroupName, target.factoryName, PIPELINES.catchUp, { parameters: { lists: items } }))).runId;
     journal.record({ t: "copy", runId, files });
     opts.onStarted?.(runId);
@@ -63,8 +72,8 @@ export async function catchUp(plan: ReconcilePlan, journal: Journal, opts: Catch
   for (;;) {
     const run = await arm(() => client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId));
     if (run.status && FINAL.has(run.status)) {
+      // Succeeded: every copy of the plan is done (copySucceeded), without a record per file.
       journal.record({ t: "copied", runId, status: run.status });
-      if (run.status === "Succeeded") for (const c of plan.copy) journal.record({ t: "done", id: c.id });
       return { runId, status: run.status, message: run.message ?? "", files, lists, requests };
     }
     if (Date.now() + opts.pollIntervalMs > deadline) return { runId, status: run.status ?? "InProgress", message: "still running when reconcile stopped waiting; run reconcile --resume to wait for it", files, lists, requests };
@@ -79,17 +88,18 @@ interface ListItem {
   fileListPath: string;
 }
 
-async function writeLists(plan: ReconcilePlan, pending: ReconcilePlan["copy"], tag: string, opts: CatchUpOptions): Promise<ListItem[]> {
+async function writeLists(copies: CopyList, tag: string, opts: CatchUpOptions): Promise<ListItem[]> {
   const items: ListItem[] = [];
   const dir = `${opts.listFolder.replace(/\/+$/, "")}/${tag.slice(0, 16)}`;
-  for (const [index, f] of plan.folders.entries()) {
-    const paths = pending.filter((c) => c.folder === index).map((c) => c.path);
-    for (const [part, text] of listTexts(paths).entries()) {
-      const path = `${dir}/folder-${index}-${part}.txt`;
-      await opts.lists.write(path, text, opts.signal);
-      // Dataset folder paths and the list path are written without the leading '/', as the other pipelines' folders are.
-      items.push({ source: f.source.replace(/^\//, ""), filesystem: f.filesystem, target: f.target, fileListPath: path.replace(/^\//, "") });
-    }
+  const parts = new Map<number, number>();
+  for await (const { folder, text } of listTexts(copies.batches())) {
+    const part = parts.get(folder) ?? 0;
+    parts.set(folder, part + 1);
+    const f = copies.folders[folder];
+    const path = `${dir}/folder-${folder}-${part}.txt`;
+    await opts.lists.write(path, text, opts.signal);
+    // Dataset folder paths and the list path are written without the leading '/', as the other pipelines' folders are.
+    items.push({ source: f.source.replace(/^\//, ""), filesystem: f.filesystem, target: f.target, fileListPath: path.replace(/^\//, "") });
   }
   return items;
 }

@@ -8,8 +8,9 @@ import { acquireLock } from "../lib/lock";
  * the ACL applier's journal is. The header carries the plan's hash (a
  * resume must act on the same report); `done` records an action that
  * finished; `copy` records a catch-up run once Data Factory accepted it, so
- * a resume monitors that run instead of starting the copy again. A last
- * line cut by a crash is ignored; any other damage is refused (exit 2).
+ * a resume monitors that run instead of starting the copy again, and its
+ * `copied` record with status Succeeded stands for every file of the plan.
+ * A last line cut by a crash is ignored; any other damage is refused (exit 2).
  */
 
 export type JournalRecord =
@@ -21,6 +22,7 @@ export type JournalRecord =
 
 export interface JournalState {
   planHash: string;
+  /** Actions done by the runs replayed (a resume skips them); this run's own are written, not kept. */
   done: Set<string>;
   /** The catch-up run started and not yet recorded as ended. */
   openCopy?: { runId: string; files: number };
@@ -65,6 +67,11 @@ function apply(s: JournalState, rec: JournalRecord): void {
   if (rec.t === "end") s.ended = true;
 }
 
+/** A catch-up run of this plan succeeded: every file it had to copy is copied. */
+export function copySucceeded(s: JournalState): boolean {
+  return s.copies.some((c) => c.status === "Succeeded");
+}
+
 /** Refuses to start over an unfinished run (checked again under the lock by openJournal); cheap enough to run before a long validate. */
 export function refuseUnfinished(file: string): void {
   if (existsSync(file) && !replay(file).ended) {
@@ -97,7 +104,8 @@ export function openJournal(file: string, planHash: string, resume: boolean): Jo
     return {
       state,
       record(rec) {
-        apply(state, rec);
+        // A run meets each action once, so its own done ids need not be held (they would grow with the plan).
+        if (rec.t !== "done") apply(state, rec);
         if (fd !== undefined) writeSync(fd, `${JSON.stringify(rec)}\n`);
       },
       close() {

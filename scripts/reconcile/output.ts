@@ -11,12 +11,12 @@ export function formatResult(r: ReconcileResult, ctx: { softDeleteDays: number; 
   if (r.resumed > 0) lines.push(`  already done by the journal's earlier run: ${r.resumed}`);
   if (r.catchUp) lines.push(`  catch-up run ${r.catchUp.runId}: ${r.catchUp.status}, ${r.catchUp.files} files in ${r.catchUp.lists} list(s)${r.catchUp.message ? ` (${r.catchUp.message})` : ""}`);
   if (r.planned.delete > 0) lines.push(`  deleted paths stay restorable for ${ctx.softDeleteDays} days (blob soft delete, config softDeleteDays)`);
-  if (r.extras.length > 0) {
-    lines.push(`  ${r.extras.length} extra paths on Gen2 left in place (pass --delete to delete them):`);
+  if (r.extrasCount > 0) {
+    lines.push(`  ${r.extrasCount} extra paths on Gen2 left in place (pass --delete to delete them):`);
     for (const e of r.extras.slice(0, 50)) lines.push(`    ${e.filesystem}/${e.gen2Path}`);
   }
-  if (r.unfixable.length > 0) {
-    lines.push(`  ${r.unfixable.length} could not be fixed:`);
+  if (r.unfixableCount > 0) {
+    lines.push(`  ${r.unfixableCount} could not be fixed:`);
     for (const u of r.unfixable.slice(0, 200)) lines.push(`    ${u.kind} ${u.filesystem}/${u.gen2Path}: ${u.reason}`);
   }
   if (!r.dryRun) lines.push(`  requests: ${r.requests}; journal ${ctx.journal}`);

@@ -1,30 +1,43 @@
+import { writeFileSync } from "fs";
+import * as path from "path";
 import { InputError, SourceError } from "../sources/types";
 import { validate } from "../validate/compare";
+import { differencesPath, openDifferencesFile } from "../validate/differencesFile";
 import { type FolderSection, toJson } from "../validate/report";
 import { type ValidateFlags, settingsFrom } from "../validate/settings";
 import { CliError, EXIT_FAILED, EXIT_USAGE } from "../lib/cli";
 
-/** Every difference, however many: reconcile acts on all of them, not on examples. */
-const ALL = "1000000000";
-
 /**
  * Runs validate over the stack's folders, as `validate --stack ... --acls
- * --json` would, with every difference listed, and returns its JSON report.
- * ACLs are always read: directories and ACL fixes need the source's owner,
- * group and entries. An unreadable side ends reconcile before any change.
+ * --out <dir>/validation` would, and returns the path of its JSON report:
+ * every difference is in the full list beside it, however many (the report
+ * lists examples only). ACLs are always read: directories and ACL fixes
+ * need the source's owner, group and entries. An unreadable side ends
+ * reconcile before any change.
  */
-export async function validateReport(flags: ValidateFlags, projectDir: string, onListed?: () => void): Promise<unknown> {
-  const settings = await settingsFrom({ ...flags, acls: true, maxListed: ALL }, projectDir);
+export async function validateReport(flags: ValidateFlags, projectDir: string, dir: string, env: NodeJS.ProcessEnv, onListed?: () => void): Promise<string> {
+  const settings = await settingsFrom({ ...flags, acls: true }, projectDir, env);
+  const json = path.join(dir, "validation.json");
+  const all = openDifferencesFile(differencesPath(json), "reconcile: validate");
   const sections: FolderSection[] = [];
   const started = Date.now();
   for (const pair of settings.pairs) {
     try {
-      const result = await validate(pair.source, pair.target, { acls: pair.acls, runSize: settings.runSize, maxListed: settings.maxListed, allowEmpty: settings.allowEmpty, tmpDir: settings.tmpDir, onListed });
+      const result = await validate(pair.source, pair.target, {
+        acls: pair.acls,
+        runSize: settings.runSize,
+        maxListed: settings.maxListed,
+        allowEmpty: settings.allowEmpty,
+        tmpDir: settings.tmpDir,
+        onListed,
+        allDifferences: all.section(sections.length),
+      });
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
     } catch (err) {
       if (err instanceof SourceError) throw new CliError(`reconcile: validate: ${err.message}`, err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
       throw err;
     }
   }
-  return JSON.parse(toJson({ sections, seconds: (Date.now() - started) / 1000 }));
+  writeFileSync(json, toJson({ sections, seconds: (Date.now() - started) / 1000, differencesFile: await all.finish() }));
+  return json;
 }
