@@ -69,12 +69,14 @@ function mutateGen1(e: Env): void {
   tree.put({ path: "/raw/sales/new-empty", type: "directory", owner: "sales-owner", group: "sales-group", permission: "750", acl: [...NAMED, ...DEFAULTS] });
 }
 
-async function validateJson(e: Env): Promise<{ code: number | null; report: { ok: boolean; counts: Record<string, number>; folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[] }; file: string }> {
+/** validate's JSON report as printed (`out`: as --out writes it, with the full list beside it). */
+async function validateJson(e: Env, out = false): Promise<{ code: number | null; report: { ok: boolean; counts: Record<string, number>; folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[] }; file: string }> {
   const inventory = path.join(e.dir, "gen1.jsonl");
   writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
-  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], sharedKey);
-  const file = path.join(e.dir, `report-${Date.now()}.json`);
-  writeFileSync(file, r.stdout);
+  const base = path.join(e.dir, `report-${Date.now()}`);
+  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json", ...(out ? ["--out", base] : [])], sharedKey);
+  const file = `${base}.json`;
+  if (!out) writeFileSync(file, r.stdout);
   return { code: r.code, report: JSON.parse(r.stdout), file };
 }
 
@@ -141,7 +143,7 @@ describe("validate → reconcile → validate until zero", () => {
   });
 });
 
-describe("a reconcile interrupted mid-way resumes from its journal", () => {
+describe("a reconcile interrupted mid-way resumes from its journal (the report's full list kept beside it)", () => {
   let e: Env;
   beforeAll(async () => {
     e = await setUp();
@@ -150,7 +152,7 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
   afterAll(() => tearDown(e));
 
   it("loses nothing and starts no second copy", async () => {
-    const before = await validateJson(e);
+    const before = await validateJson(e, true);
     const stop = new AbortController();
     const first = await reconcileCli(e, ["--report", before.file, "--delete"], { signal: stop.signal, onCopyStarted: () => stop.abort(new Error("interrupted")) });
     expect(first.code).toBe(EXIT_INTERRUPTED);
@@ -158,6 +160,7 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
     const journal = readFileSync(path.join(e.dir, "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(journal.filter((r) => r.t === "copy")).toHaveLength(1);
     expect(journal.filter((r) => r.t === "done")).toHaveLength(3);
+    expect(readFileSync(path.join(e.dir, "journal.jsonl.differences.jsonl"), "utf8").trim().split("\n")).toHaveLength(7);
 
     const again = await reconcileCli(e, ["--delete"]);
     expect(again.code).toBe(EXIT_USAGE);
