@@ -6,6 +6,7 @@ import { seedGen2Folders, writeGen1Inventory, writeStackFile } from "../../bench
 import { type Measured, runMeasured, validateCommand } from "../../bench/measure";
 import { EXIT_FAILED, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main as reconcileMain } from "../../scripts/reconcile";
+import { runScriptAsync } from "../support/cli";
 import { stackOutputs } from "../support/stackOutputs";
 
 /**
@@ -79,6 +80,14 @@ describe("validate --out: every difference in <base>.differences.jsonl, whatever
     expect(paths).toEqual([...paths].sort());
     expect(readFileSync(`${base()}.md`, "utf8")).toContain(`- Full list: \`validation.differences.jsonl\` (${FILES} differences, one JSON object a line)`);
     expect(readFileSync(`${base()}.md`, "utf8")).toContain(`## Missing in target (first 10 of ${FILES})`);
+  });
+
+  it("refuses an --out in a folder that does not exist before listing anything (exit 2)", async () => {
+    const out = path.join(dir, "no-such-folder", "validation");
+    const r = await runScriptAsync("validate", ["--source", inventory, "--target", inventory, "--out", out]);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stderr).toContain(`--out: cannot write beside ${out}.differences.jsonl`);
+    expect(r.stderr).not.toContain("listing source");
   });
 });
 
