@@ -123,6 +123,15 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
+  const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
+  const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
+  const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
+  // The emulator tokens (npm run emulators / demo) are honoured for loopback endpoints only; emulatorCredential refuses them elsewhere.
+  let signIn: TokenCredential | undefined;
+  const azure = (): TokenCredential => (signIn ??= new DefaultAzureCredential());
+  const armCredential = io.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, f.endpoint) ?? azure();
+  const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
+  // Last before the try below, which removes a validate's scratch folder whatever happens.
   const { report, scratch } = await reportToActOn(f, journal, problems, io.env);
   const reported = report.folders;
   // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
@@ -132,14 +141,6 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   for (const s of reported) {
     if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
   }
-  const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
-  const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
-  const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
-  // The emulator tokens (npm run emulators / demo) are honoured for loopback endpoints only; emulatorCredential refuses them elsewhere.
-  let signIn: TokenCredential | undefined;
-  const azure = (): TokenCredential => (signIn ??= new DefaultAzureCredential());
-  const armCredential = io.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, f.endpoint) ?? azure();
-  const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
   const retry = { maxAttempts: retries + 1 };
   const progress = startProgress();
   const counter = progress.counter("reconciled");
@@ -188,28 +189,29 @@ async function reportToActOn(f: Flags, journal: string, problems: string[], env:
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
-  let file: string;
-  let from: string;
-  let scratch: string | undefined;
-  if (f.report) {
-    file = f.report;
-    from = `--report ${f.report}`;
-  } else if (f.resume && existsSync(saved)) {
-    file = from = saved;
-  } else {
-    from = "validate";
-    scratch = createScratch();
-    file = await validateReport(
+  if (f.report) return besideJournal(f, journal, f.report, `--report ${f.report}`);
+  if (f.resume && existsSync(saved)) return besideJournal(f, journal, saved, saved);
+  const scratch = createScratch();
+  try {
+    const file = await validateReport(
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },
       projectDir,
       scratch,
       env,
     );
+    return { ...besideJournal(f, journal, file, "validate"), scratch };
+  } catch (err) {
+    removeScratch(scratch);
+    throw err;
   }
+}
+
+/** The report at `file`, saved beside the journal unless this is a dry run or a resume. */
+function besideJournal(f: Flags, journal: string, file: string, from: string): { report: Report } {
   const { raw, report } = readReport(file, from);
-  if (f.dryRun) return { report, scratch };
+  if (f.dryRun) return { report };
   mkdirSync(path.dirname(journal), { recursive: true });
-  return { report: f.resume ? report : keepBesideJournal(raw, report, journal), scratch };
+  return { report: f.resume ? report : keepBesideJournal(raw, report, journal) };
 }
 
 if (require.main === module) runMain(main, { interruptible: true });
