@@ -1,4 +1,3 @@
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { Gen2Reader } from "../scripts/sources/gen2";
 import { InventoryReader } from "../scripts/sources/inventory";
 import { SourceReader } from "../scripts/sources/types";
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
         accountUrl,
         filesystem,
         root: "",
-        credential: new StorageSharedKeyCredential(process.env.AZURE_STORAGE_ACCOUNT ?? "", process.env.AZURE_STORAGE_KEY ?? ""),
+        credential: { accountName: process.env.AZURE_STORAGE_ACCOUNT ?? "", accountKey: process.env.AZURE_STORAGE_KEY ?? "" },
         describe: `abfss://${filesystem}@bench`,
       }),
     ),

@@ -114,8 +114,8 @@ async function main(): Promise<void> {
     writeFileSync(report, first.stdout);
     const counts = JSON.parse(first.stdout).counts as Record<string, number>;
 
-    // The fake ARM closes itself after a minute: started for the reconcile step only.
-    const arm = await startFakeArm({ factory, protocol: "http" });
+    // Started for the reconcile step only; its self-close guard (default a minute) set past any reconcile on a loaded machine.
+    const arm = await startFakeArm({ factory, protocol: "http", lifetimeMs: 1_800_000 });
     let out = "";
     const started = Date.now();
     const code = await reconcileMain(

@@ -12,7 +12,9 @@ import type { Plan } from "../scripts/plan/runtime";
  * run them: Gen1 WebHDFS, Gen2 DFS and, given a planned stack, the Data
  * Factory behind a loopback ARM endpoint (plain HTTP, which the factory CLI
  * accepts on loopback only). Everything binds 127.0.0.1 and closes itself
- * after `lifetimeMs`.
+ * after `lifetimeMs`. With a factory, both lakes stamp what is written
+ * (modification, creation and Last-Modified times) with the factory's
+ * clock, so tumbling windows select writes by the time they see.
  */
 
 /** One path to create on the DFS emulator: relative to its filesystem. */
@@ -55,6 +57,8 @@ export interface Rehearsal {
   factory?: FactoryEmulator;
   /** The ARM endpoint serving the factory (with a plan). */
   arm?: FakeArm;
+  /** `pulumi up` of a changed stack into the running factory (FactoryEmulator.deploy); its linked services are bound to the lakes again. Throws without a factory. */
+  deploy(plan: Plan): void;
   close(): Promise<void>;
 }
 
@@ -62,8 +66,13 @@ export const DEFAULT_LIFETIME_MS = 3_600_000;
 
 export async function startRehearsal(opts: RehearsalOptions = {}): Promise<Rehearsal> {
   const lifetimeMs = opts.lifetimeMs ?? DEFAULT_LIFETIME_MS;
-  const gen1 = await startWebHdfsServer({ entries: opts.gen1 ?? [], faults: opts.faults?.gen1, token: opts.gen1Token ?? "emulator-gen1-token", lifetimeMs });
-  const dfs = await startDfsServer(opts.faults?.gen2 ?? {});
+  // Built first: a plan the emulator cannot load throws before any server starts.
+  const catalog = opts.plan && catalogFromPlan(opts.plan.resources);
+  const start = (opts.clock ?? (catalog && firstWindowStart(catalog.triggers)) ?? new Date()).getTime();
+  let factory: FactoryEmulator | undefined;
+  const now = (): number => (factory ? factory.now().getTime() : catalog ? start : Date.now());
+  const gen1 = await startWebHdfsServer({ entries: opts.gen1 ?? [], faults: opts.faults?.gen1, token: opts.gen1Token ?? "emulator-gen1-token", lifetimeMs, now });
+  const dfs = await startDfsServer({ ...(opts.faults?.gen2 ?? {}), now });
   const closeAll: (() => Promise<void>)[] = [() => gen1.close(), () => dfs.close()];
   const close = async () => {
     clearTimeout(guard);
@@ -72,18 +81,29 @@ export async function startRehearsal(opts: RehearsalOptions = {}): Promise<Rehea
   // The DFS server has no lifetime of its own.
   const guard = setTimeout(() => void dfs.close(), lifetimeMs);
   guard.unref();
+  const noFactory = (): never => {
+    throw new Error("deploy: the emulators run no Data Factory (started without a plan)");
+  };
   try {
     seedGen2(dfs, (opts.plan?.outputs.filesystems as string[] | undefined) ?? [], opts.gen2 ?? []);
-    if (!opts.plan) return { gen1, dfs, close };
-    const catalog = catalogFromPlan(opts.plan.resources);
-    const stores = bindLakes(catalog, {
+    if (!catalog) return { gen1, dfs, deploy: noFactory, close };
+    const lakes = {
       gen1: gen1WebHdfsStore(gen1),
       gen2: gen2DfsStore({ url: dfs.url, accountName: dfs.accountName, accountKey: dfs.accountKey }),
-    });
-    const factory = new FactoryEmulator({ catalog, stores, clock: opts.clock ?? firstWindowStart(catalog.triggers) });
-    const arm = await startFakeArm({ factory, protocol: "http", lifetimeMs });
+    };
+    // One map for the factory's lifetime: a deploy rebinds in place what the runs read.
+    const stores = bindLakes(catalog, lakes);
+    const running = new FactoryEmulator({ catalog, stores, clock: new Date(start) });
+    factory = running;
+    const arm = await startFakeArm({ factory: running, protocol: "http", lifetimeMs });
     closeAll.push(() => arm.close());
-    return { gen1, dfs, factory, arm, close };
+    const deploy = (plan: Plan): void => {
+      const next = catalogFromPlan(plan.resources);
+      running.deploy(next);
+      stores.clear();
+      for (const [name, store] of bindLakes(next, lakes)) stores.set(name, store);
+    };
+    return { gen1, dfs, factory: running, arm, deploy, close };
   } catch (err) {
     await close();
     throw err;

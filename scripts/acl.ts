@@ -18,7 +18,7 @@ import { Principals, ResolvedRule, loadPrincipalsFile, loadSpecFile, principalsF
  * `npm run acl -- apply|diff|show ...`: folder ACLs on the Gen2 account, the
  * post-deploy step no IaC tool can do (ACLs are not ARM resources).
  * Exit codes: 0 done, 1 failures (apply) or pending changes (diff), 2 bad input,
- * 130 stopped by Ctrl-C (the checkpoint holds the position).
+ * 130/143/129 stopped by SIGINT (Ctrl-C)/SIGTERM/SIGHUP (the checkpoint holds the position).
  */
 
 const projectDir = path.resolve(__dirname, "..");

@@ -1,9 +1,10 @@
 import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { CommandFailed, EXIT_OK, UsageError } from "./lib/cli";
+import { CommandFailed, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
+import { ListingCounts } from "./lib/listingCounts";
 import { startProgress } from "./lib/progress";
 import { assess, parseThroughput } from "./assess/analyze";
 import { toMarkdown } from "./assess/report";
@@ -52,18 +53,27 @@ async function run(o: Flags, io: Io): Promise<number> {
   if (problems.length > 0 || !spec || throughput === undefined) throw new UsageError("assess: bad arguments", problems);
 
   const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries, env: io.env });
-  const progress = startProgress();
-  const counter = progress.counter("listing");
+  const progress = startProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
+  const counts = new ListingCounts(io.env);
+  const counter = progress.counter("listing", counts.expected(reader.describe));
   async function* counted(): AsyncIterable<PathEntry> {
-    for await (const e of reader.list({ acls: o.acls === true })) {
+    let listed = 0;
+    for await (const e of reader.list({ acls: o.acls === true, signal: io.signal })) {
+      // A reader that does not take the signal stops here, at its next entry.
+      io.signal?.throwIfAborted();
       counter.increment();
+      listed++;
       yield e;
     }
+    // The listing is complete: the next one of this source shows an ETA.
+    const problem = counts.remember(reader.describe, listed);
+    if (problem) io.err(`assess: ${problem}\n`);
   }
   let result;
   try {
     result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
   } catch (err) {
+    if (io.signal?.aborted) throw new Interrupted("assess: interrupted; no report was written: run it again");
     if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
     throw err;
   } finally {
@@ -80,4 +90,4 @@ async function run(o: Flags, io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(main, { interruptible: true });

@@ -6,7 +6,7 @@ import { type Io, defineCommand, runMain } from "./lib/command";
 /**
  * `npm run dfs-server -- [--port <p>] [--lifetime <seconds>] [--capacity <n>] [--page-latency-ms <ms>]`: the loopback
  * Gen2 DFS emulator as a process, for trying the tools offline. Serves until
- * the lifetime ends or Ctrl-C / SIGTERM, then exits 0.
+ * the lifetime ends or SIGINT / SIGTERM / SIGHUP, then exits 0.
  * Exit 2 (one line on stderr) for an unknown flag, a bad value or a port in use.
  */
 
@@ -83,4 +83,4 @@ export const dfsServerMain = defineCommand<Flags>(build, async (flags: Flags, io
 });
 export const main = dfsServerMain;
 
-if (require.main === module) runMain(dfsServerMain, { stopOnSigterm: true });
+if (require.main === module) runMain(dfsServerMain, { interruptible: true });

@@ -11,7 +11,7 @@ import { type SessionOptions, parseFaults, startSession } from "./emulators/sess
  * `npm run emulators -- [--stack <s> | --config-file <f>] [--gen1-seed <inventory>] [--gen2-seed <inventory>] [--faults <json>] [--lifetime <s>]`:
  * the Gen1 WebHDFS, Gen2 DFS and (with a stack) Data Factory emulators on
  * 127.0.0.1, and what to export and pass so every command talks to them.
- * Serves until the lifetime ends or Ctrl-C / SIGTERM, then exits 0. Bad
+ * Serves until the lifetime ends or SIGINT / SIGTERM / SIGHUP, then exits 0. Bad
  * flags, seeds or config: exit 2 with one message, before anything starts.
  */
 
@@ -75,4 +75,4 @@ export const main = defineCommand<Flags>(build, async (flags: Flags, io: Io) => 
   return EXIT_OK;
 });
 
-if (require.main === module) runMain(main, { stopOnSigterm: true });
+if (require.main === module) runMain(main, { interruptible: true });

@@ -1,13 +1,14 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import type { DataFactoryManagementClientOptionalParams, PipelineRun } from "@azure/arm-datafactory";
+import type { DataFactoryManagementClient, DataFactoryManagementClientOptionalParams, PipelineRun } from "@azure/arm-datafactory";
 import { Option } from "commander";
 import { RestError } from "@azure/core-rest-pipeline";
-import { CommandFailed, EXIT_FAILED, EXIT_OK, UsageError } from "./lib/cli";
+import { CommandFailed, EXIT_FAILED, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
+import { sleep } from "./lib/retry";
 import { readStackOutputs } from "./lib/stackOutputs";
 import { emulatorClock, parseDuration } from "./factory/clock";
 import { ARM_TOKEN_ENV, emulatorCredential, runPollIntervalMs } from "./lib/emulatorAuth";
-import { factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
+import { type FactoryTarget, factoryClient, factoryTarget, isLoopbackHost } from "./factory/target";
 import { type TriggerAction, setTriggerStates } from "./factory/triggers";
 import { flipGate, formatWindow, windowRuns } from "./factory/windows";
 
@@ -135,17 +136,38 @@ async function run(pipeline: string, flags: Flags, io: FactoryIo, out: (line: st
   }
   const deadline = Date.now() + timeoutHours * 3_600_000;
   const interval = io.pollIntervalMs ?? runPollIntervalMs(flags.endpoint, 10_000);
+  try {
+    return await waitForRun(started.runId, { client, target, deadline, interval, timeoutHours, signal: io.signal }, out);
+  } catch (err) {
+    // Only the waiting stops: the run is Data Factory's, and goes on.
+    if (io.signal?.aborted) throw new Interrupted(`factory: stopped waiting; run ${started.runId} goes on in Data Factory: follow it with npm run factory -- status ${started.runId}`);
+    throw err;
+  }
+}
+
+interface RunWait {
+  client: DataFactoryManagementClient;
+  target: FactoryTarget;
+  deadline: number;
+  interval: number;
+  timeoutHours: number;
+  signal?: AbortSignal;
+}
+
+/** Polls the run until it ends (its exit code), the deadline passes (exit 1), or `signal` aborts (throws). */
+async function waitForRun(runId: string, w: RunWait, out: (line: string) => void): Promise<number> {
+  const { client, target, deadline, interval, timeoutHours } = w;
   for (;;) {
-    const now = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, started.runId);
+    const now = await client.pipelineRuns.get(target.resourceGroupName, target.factoryName, runId, { abortSignal: w.signal });
     if (now.status !== undefined && FINAL_RUN_STATES.has(now.status)) {
-      printRun(started.runId, now, out);
+      printRun(runId, now, out);
       return FAILED_RUN_STATES.has(now.status) ? EXIT_FAILED : EXIT_OK;
     }
     if (Date.now() + interval > deadline) {
-      out(`run ${started.runId} is still ${now.status ?? "running"} after ${timeoutHours} h; follow it with: npm run factory -- status ${started.runId}`);
+      out(`run ${runId} is still ${now.status ?? "running"} after ${timeoutHours} h; follow it with: npm run factory -- status ${runId}`);
       return EXIT_FAILED;
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval, w.signal);
   }
 }
 
@@ -246,4 +268,4 @@ function parseParams(pairs: string[]): Record<string, unknown> {
   return params;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(main, { interruptible: true });

@@ -115,12 +115,14 @@ async function runAll(ready: { step: Step; ready?: ReadyStep }[], io: PostDeploy
     if (!r) report = { name: step.name, outcome: "skipped", ok: true, message: "not selected (--only/--skip)", counts: {} };
     else {
       try {
+        io.signal?.throwIfAborted();
         const result = await r.run();
         report = { name: step.name, outcome: result.ok ? "ok" : "failed", ...result };
       } catch (err) {
         if (err instanceof Interrupted || io.signal?.aborted) {
           for (const later of ready.slice(ready.findIndex((x) => x.step === step) + 1)) later.ready?.release?.();
-          throw err;
+          // The acls step says where its checkpoint is; the other steps are idempotent.
+          throw err instanceof Interrupted ? err : new Interrupted(`post-deploy: interrupted during the ${step.name} step; every step is idempotent: run it again`);
         }
         report = { name: step.name, outcome: "failed", ok: false, message: errorReason(err), counts: {} };
       }

@@ -20,6 +20,7 @@ import { type Report, keepBesideJournal, readReport } from "./reconcile/report";
 import { formatResult } from "./reconcile/output";
 import { DEFAULT_CONCURRENCY, DEFAULT_LIST_FOLDER, DEFAULT_MAX_DELETE, type ReconcileResult, reconcile } from "./reconcile/run";
 import { validateReport } from "./reconcile/validateFirst";
+import { listingDisplay } from "./validate/listingProgress";
 import { createScratch, removeScratch } from "./validate/scratch";
 import { folderPairs } from "./validate/stack";
 import { readPrincipalMap } from "./validate/settings";
@@ -132,7 +133,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   const armCredential = io.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, f.endpoint) ?? azure();
   const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
   // Last before the try below, which removes a validate's scratch folder whatever happens.
-  const { report, scratch } = await reportToActOn(f, journal, problems, io.env);
+  const { report, scratch } = await reportToActOn(f, journal, problems, io);
   const reported = report.folders;
   // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
   // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
@@ -142,7 +143,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
     if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
   }
   const retry = { maxAttempts: retries + 1 };
-  const progress = startProgress();
+  const progress = startProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   const counter = progress.counter("reconciled");
   let result: ReconcileResult;
   try {
@@ -185,7 +186,7 @@ function factoryConnection(outputs: StackOutputs, credential: TokenCredential, e
  * (--resume), or a fresh validate's, written to `scratch` (removed when the
  * run ends). Saved beside the journal, full list included, for a resume.
  */
-async function reportToActOn(f: Flags, journal: string, problems: string[], env: NodeJS.ProcessEnv): Promise<{ report: Report; scratch?: string }> {
+async function reportToActOn(f: Flags, journal: string, problems: string[], io: Io): Promise<{ report: Report; scratch?: string }> {
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
@@ -197,7 +198,9 @@ async function reportToActOn(f: Flags, journal: string, problems: string[], env:
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },
       projectDir,
       scratch,
-      env,
+      listingDisplay(io, "reconcile"),
+      io.env,
+      io.signal,
     );
     return { ...besideJournal(f, journal, file, "validate"), scratch };
   } catch (err) {

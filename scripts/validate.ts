@@ -1,17 +1,17 @@
 import * as path from "path";
 import { Option } from "commander";
 import { writeFileSync } from "fs";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./lib/cli";
+import { CommandFailed, EXIT_FAILED, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duration";
-import { startProgress } from "./lib/progress";
+import { DEFAULT_LIST_CONCURRENCY } from "./sources/byDirectory";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
 import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { differencesPath, openDifferencesFile } from "./validate/differencesFile";
+import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
-import { exitOnSignals } from "./validate/scratch";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -48,7 +48,7 @@ export const main = defineCommand<Flags>(
       .addOption(new Option("--max-listed <n>", "examples listed per difference kind and folder (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
       .addOption(new Option("--listing <mode>", "live Gen2 listing: auto (by directory when the root holds 4+ folders or several pages), recursive, by-directory").default("auto"))
-      .addOption(new Option("--list-concurrency <n>", "by-directory listing: folders listed at once at most (adaptive below it, 1-256)").default("32"))
+      .addOption(new Option("--list-concurrency <n>", "by-directory listing: folders listed at once at most (adaptive below it, 1-256)").default(String(DEFAULT_LIST_CONCURRENCY)))
       .addOption(new Option("--run-size <n>", "paths of a live listing appended per side before they are handed to DuckDB").default(String(DEFAULT_RUN_SIZE)))
       .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
       .option("--tmp-dir <dir>", "where the comparison's database and spill files go (default: the OS temp dir); removed on every exit"),
@@ -57,16 +57,15 @@ export const main = defineCommand<Flags>(
 
 async function run(o: Flags, io: Io): Promise<number> {
   const settings = await settingsFrom(o, projectDir, io.env);
-  exitOnSignals((s) => io.err(s), "validate");
 
-  const progress = startProgress();
-  const listed = { source: progress.counter("listing source"), target: progress.counter("listing target") };
-  let compared: ReturnType<typeof progress.counter> | undefined;
+  const display = listingDisplay(io, "validate");
+  const progress = display.progress;
   const started = Date.now();
   const sections: FolderSection[] = [];
   const all = typeof o.out === "string" ? openDifferencesFile(differencesPath(reportPaths(o.out).json), "--out") : undefined;
   try {
     for (const pair of settings.pairs) {
+      const shown = comparisonProgress(display, pair);
       const result = await validate(pair.source, pair.target, {
         acls: pair.acls,
         runSize: settings.runSize,
@@ -74,19 +73,18 @@ async function run(o: Flags, io: Io): Promise<number> {
         maxListed: settings.maxListed,
         allowEmpty: settings.allowEmpty,
         tmpDir: settings.tmpDir,
-        onListed: (side) => listed[side].increment(),
-        onCompared: () => (compared ??= progress.counter("comparing")).increment(),
+        ...shown.hooks,
+        signal: io.signal,
         allDifferences: all?.section(sections.length),
       });
+      shown.done();
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
     }
   } catch (err) {
-    if (err instanceof SourceError) {
-      progress.stop();
-      io.err(`validate: ${err.message}\n`);
-      // The other side may still be listing (possibly for minutes); its result is of no use now. Scratch files go with the exit hook.
-      process.exit(err instanceof InputError ? EXIT_USAGE : EXIT_FAILED);
-    }
+    // compare.ts has stopped the other side, closed the engine and removed the scratch files by now.
+    if (io.signal?.aborted) throw new Interrupted("validate: interrupted; no report was written and the scratch files are removed: run it again");
+    if (err instanceof InputError) throw new UsageError(`validate: ${err.message}`);
+    if (err instanceof SourceError) throw new CommandFailed(`validate: ${err.message}`);
     throw err;
   } finally {
     progress.stop();
@@ -102,4 +100,4 @@ async function run(o: Flags, io: Io): Promise<number> {
   return reportOk(report) ? EXIT_OK : EXIT_FAILED;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain(main, { interruptible: true });

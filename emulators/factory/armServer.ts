@@ -19,8 +19,8 @@ import type { FactoryEmulator } from "./emulator";
  * token over plain HTTP; the certificate is self-signed for 127.0.0.1 and
  * handed to the client as its CA. It records every call for assertions.
  *
- * With `factory`, the factory's own operations (runs, triggers, trigger
- * runs, and the emulator clock at /emulator/clock) are answered by that
+ * With `factory`, the factory's own operations (runs and their activity
+ * runs, triggers, trigger runs, and the emulator clock at /emulator/clock) are answered by that
  * FactoryEmulator (armRoutes.ts) instead of the recorded maps below.
  * `protocol: "http"` serves plain HTTP, for clients on loopback that send
  * their token without TLS (the factory CLI accepts that on loopback only).

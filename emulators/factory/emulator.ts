@@ -64,6 +64,24 @@ export class FactoryEmulator {
     return next;
   }
 
+  /**
+   * `pulumi up` of a changed stack into the running factory: every object
+   * is replaced by the new catalog's; a trigger whose definition did not
+   * change keeps its state (windows run, started or stopped), as ADF keeps
+   * an untouched trigger, and a changed or removed one loses it. The
+   * catalog's maps are refilled in place, so runs see the new pipelines.
+   */
+  deploy(next: FactoryCatalog): void {
+    const catalog = this.catalog;
+    for (const key of ["linkedServices", "datasets", "pipelines", "triggers"] as const) {
+      catalog[key].clear();
+      for (const [name, def] of next[key]) catalog[key].set(name, def);
+    }
+    for (const [name, state] of [...this.triggers]) {
+      if (JSON.stringify(state.definition) !== JSON.stringify(catalog.triggers.get(name))) this.triggers.delete(name);
+    }
+  }
+
   advanceBy(ms: number): Promise<AdvanceReport> {
     return this.advancing.then(() => this.advanceTo(new Date(this.clockMs + ms)));
   }

@@ -148,7 +148,7 @@ export interface ApplySummary {
   concurrency: { settled: number; peak: number; max: number; adaptive: boolean; cuts: number };
 }
 
-/** Ctrl-C during an apply: the journal holds the position for --resume. */
+/** A stop (SIGINT, SIGTERM, SIGHUP) during an apply: the journal holds the position for --resume. */
 export class ApplyAborted extends Interrupted {}
 
 /** An apply whose input passed every check (rules against the lake, the journal and its lock), nothing written yet. */

@@ -3,18 +3,17 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { Gen1Seed } from "../../emulators/gen1/server";
 import type { Io } from "../lib/command";
+import { STATE_DIR_ENV } from "../lib/stateDir";
 import { startSession } from "../emulators/session";
 import type { Plan } from "../plan/runtime";
-import type { DemoContext, DemoStep } from "./steps";
+import type { DemoStack } from "./stack";
+import type { CommandStep, DemoContext, DemoStep } from "./steps";
 
-export interface DemoOptions {
+export interface DemoOptions extends Omit<DemoStack, "tempDir"> {
   plan: Plan;
-  stackArgs: string[];
-  gen1Account: string;
-  folders: string[];
   lake: Gen1Seed[];
   steps: DemoStep[];
-  /** Stops between steps when aborted (Ctrl-C); the emulators are closed either way. */
+  /** Stops between steps when aborted (SIGINT, SIGTERM, SIGHUP); the emulators are closed either way. */
   signal?: AbortSignal;
   /** One line per finished step, as it happens (the narrated output); absent: quiet. */
   narrate?: (text: string) => void;
@@ -30,6 +29,8 @@ export interface StepRecord {
   /** Whether the step behaved as documented. */
   expected: boolean;
   problem?: string;
+  /** Figures of the result (reconcile: fixes per kind, `catchUp` the files the catch-up pipeline copied). */
+  counts?: Record<string, number>;
 }
 
 export interface DemoResult {
@@ -39,6 +40,13 @@ export interface DemoResult {
   validations: unknown[];
   seconds: number;
 }
+
+/**
+ * The emulators' own stop, should this process hang: the demo closes them
+ * when its last step ends. Minutes under load for the built-in lake (the
+ * full copy of about 1 900 paths, or bidirectional-sync's seed), so well above that.
+ */
+const LIFETIME_MS = 30 * 60_000;
 
 const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
@@ -59,12 +67,14 @@ function firstWindow(ctx: DemoContext): DemoContext["window"] {
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
-  const session = await startSession({ gen1: opts.lake, plan: opts.plan, lifetimeMs: 300_000 });
+  const session = await startSession({ gen1: opts.lake, plan: opts.plan, lifetimeMs: LIFETIME_MS });
   // The steps' files (validate report, reconcile journal) live outside the work tree and go with the demo.
   const scratch = mkdtempSync(path.join(tmpdir(), "adls-demo-run-"));
-  const ctx: DemoContext = { session, stackArgs: opts.stackArgs, gen1Account: opts.gen1Account, folders: opts.folders, lake: opts.lake, scratch };
+  const { stackArgs, gen1Account, folders, ingest, flip, lake } = opts;
+  const ctx: DemoContext = { session, stackArgs, outputsFile: session.outputsFile!, gen1Account, folders, ingest, flip, lake, scratch };
   ctx.window = firstWindow(ctx);
-  const env = { ...opts.env, ...session.env };
+  // State of the emulated lake (ACL checkpoints, listing counts) is of no use after the demo: it goes with the scratch directory.
+  const env = { ...opts.env, ...session.env, [STATE_DIR_ENV]: path.join(scratch, "state") };
   const steps: StepRecord[] = [];
   const validations: unknown[] = [];
   const say = opts.narrate ?? (() => undefined);
@@ -74,33 +84,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       if (opts.signal?.aborted) break;
       say(`\n${i + 1}. ${step.title}`);
       const t0 = Date.now();
-      let record: StepRecord;
-      if (step.kind === "action") {
-        say(`  # ${step.describe}`);
-        const text = await step.run(ctx);
-        say(excerpt(text, 20));
-        record = { title: step.title, command: `# ${step.describe}`, exitCode: 0, seconds: 0, expected: true };
-      } else {
-        const args = step.args(ctx);
-        const command = `npm run ${step.script} -- ${args.map(quote).join(" ")}`;
-        say(`  $ ${command}`);
-        let stdout = "";
-        let stderr = "";
-        const io: Io = { out: (s) => void (stdout += s), err: (s) => void (stderr += s), env, tty: false, signal: opts.signal };
-        const code = await (await step.main())(args, io);
-        const problem = step.check({ code, stdout }, ctx);
-        if (step.validation) {
-          try {
-            validations.push(JSON.parse(stdout));
-          } catch {
-            validations.push({ unparsable: stdout.slice(0, 2000) });
-          }
-        }
-        const shown = step.validation ? summary(stdout) : `${stdout}${stderr}`;
-        if (shown.trim() !== "") say(excerpt(shown, step.validation ? 40 : 14));
-        record = { title: step.title, command, exitCode: code, seconds: 0, expected: problem === undefined, ...(problem ? { problem } : {}) };
-        if (problem && stderr.trim() !== "" && step.validation) say(excerpt(stderr, 10));
-      }
+      const record = step.kind === "command" ? await runCommand(step, ctx, env, opts.signal, say, validations) : await runInProcess(step, ctx, say);
       record.seconds = Math.round((Date.now() - t0) / 100) / 10;
       say(`  → exit ${record.exitCode} in ${record.seconds} s: ${record.expected ? "as documented" : `NOT as documented: ${record.problem}`}`);
       steps.push(record);
@@ -111,6 +95,43 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }
   const ok = steps.length === opts.steps.length && steps.every((s) => s.expected);
   return { ok, steps, validations, seconds: Math.round((Date.now() - started) / 100) / 10 };
+}
+
+/** An action or a check: done here, printed as a comment; one that fails, or a check that finds the lakes wrong, is a step not as documented. */
+async function runInProcess(step: Exclude<DemoStep, CommandStep>, ctx: DemoContext, say: (text: string) => void): Promise<StepRecord> {
+  say(`  # ${step.describe}`);
+  let outcome: { text: string; problem?: string };
+  try {
+    outcome = step.kind === "action" ? { text: await step.run(ctx) } : await step.run(ctx);
+  } catch (err) {
+    outcome = { text: "", problem: (err as Error).message };
+  }
+  const { text, problem } = outcome;
+  if (text !== "") say(excerpt(text, 20));
+  return { title: step.title, command: `# ${step.describe}`, exitCode: problem ? 1 : 0, seconds: 0, expected: problem === undefined, ...(problem ? { problem } : {}) };
+}
+
+async function runCommand(step: CommandStep, ctx: DemoContext, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, say: (text: string) => void, validations: unknown[]): Promise<StepRecord> {
+  const args = step.args(ctx);
+  const command = `npm run ${step.script} -- ${args.map(quote).join(" ")}`;
+  say(`  $ ${command}`);
+  let stdout = "";
+  let stderr = "";
+  const io: Io = { out: (s) => void (stdout += s), err: (s) => void (stderr += s), env, tty: false, signal };
+  const code = await (await step.main())(args, io);
+  const problem = step.check({ code, stdout }, ctx);
+  if (step.validation) {
+    try {
+      validations.push(JSON.parse(stdout));
+    } catch {
+      validations.push({ unparsable: stdout.slice(0, 2000) });
+    }
+  }
+  const shown = step.validation ? summary(stdout) : `${stdout}${stderr}`;
+  if (shown.trim() !== "") say(excerpt(shown, step.validation ? 40 : 14));
+  if (problem && stderr.trim() !== "" && step.validation) say(excerpt(stderr, 10));
+  const counts = step.counts?.({ code, stdout });
+  return { title: step.title, command, exitCode: code, seconds: 0, expected: problem === undefined, ...(problem ? { problem } : {}), ...(counts ? { counts } : {}) };
 }
 
 /** A validate JSON report in a few lines: totals, then each folder's differences with examples. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "events";
 import { Command, CommanderError } from "commander";
-import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./cli";
+import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Interrupted, SIGNAL_EXIT_CODES, STOP_SIGNALS, type StopSignal } from "./cli";
 
 /** What every command gets from the process it runs in (tests pass their own). */
 export interface Io {
@@ -9,8 +9,25 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Progress bars only on a terminal; plain lines in CI logs. */
   tty: boolean;
-  /** Aborted on Ctrl-C (for commands run with `interruptible`) so in-flight work stops at a resumable point. */
+  /**
+   * Aborted on SIGINT, SIGTERM or SIGHUP (commands run with `interruptible`;
+   * the reason a StopRequest) so in-flight work stops at a resumable point.
+   */
   signal?: AbortSignal;
+}
+
+/** Why runMain aborted io.signal: the signal it received, which sets the exit code. */
+export class StopRequest extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`stopped by ${signal}`);
+    this.name = "StopRequest";
+  }
+}
+
+/** 128 + the signal that asked for the stop; 130 (Ctrl-C's) for an abort that names none. */
+function stopExitCode(signal: AbortSignal | undefined): number {
+  const reason: unknown = signal?.reason;
+  return reason instanceof StopRequest ? SIGNAL_EXIT_CODES[reason.signal] : EXIT_INTERRUPTED;
 }
 
 /** A command's entry point: the arguments after the script name, and the process it talks to. */
@@ -19,14 +36,22 @@ export type Main<I extends Io = Io> = (argv: string[], io: I) => Promise<number>
 /**
  * The exit code for how a command ended, after writing what a user needs:
  * help/version 0, commander usage errors 2 (commander printed them), a
- * CliError or the config contract's ConfigError its message and code, and
- * anything unexpected its stack trace and 1. The only place outcomes map to codes.
+ * CliError or the config contract's ConfigError its message and code (an
+ * Interrupted: 128 + the signal that stopped it), anything else thrown after
+ * a stop request that stop's code (an aborted request's error is the stop,
+ * not a crash), and anything unexpected its stack trace and 1. The only
+ * place outcomes map to codes.
  */
-async function exitCodeFor(err: unknown, write: (text: string) => void): Promise<number> {
+async function exitCodeFor(err: unknown, write: (text: string) => void, signal: AbortSignal | undefined): Promise<number> {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   if (err instanceof CliError) {
     write(`${err.message}\n`);
-    return err.exitCode;
+    return err instanceof Interrupted ? stopExitCode(signal) : err.exitCode;
+  }
+  if (signal?.aborted) {
+    const why = err instanceof Error ? err.message : String(err);
+    write(`${err === signal.reason ? why : `stopped (${why})`}\n`);
+    return stopExitCode(signal);
   }
   // Loaded here, not at the top: ConfigError extends pulumi.RunError (so
   // `pulumi up` prints it without a stack trace), and @pulumi/pulumi costs
@@ -71,29 +96,51 @@ export function defineCommand<O, I extends Io = Io>(
       if (!invoked) return EXIT_USAGE;
       return await handler(invoked.optsWithGlobals() as O, io, invoked);
     } catch (err) {
-      return await exitCodeFor(err, io.err);
+      return await exitCodeFor(err, io.err, io.signal);
     }
   };
 }
 
+/** A repeat of the stop signal within this long is the same request: `npm run` forwards the SIGINT a Ctrl-C also sent us (npm/run-script#9), and the tsx CLI may relay it once more. */
+const REPEAT_WINDOW_MS = 1000;
+
+/**
+ * The one signal rule of the long-running commands: the first SIGINT,
+ * SIGTERM or SIGHUP aborts `signal` with a StopRequest, so the command
+ * stops at a resumable point (locks released, scratch removed, the
+ * checkpoint or journal written) and exits 128 + that signal's number. A
+ * signal after REPEAT_WINDOW_MS ends the process at once with that code,
+ * through process.exit, whose exit hooks still release locks (lock.ts) and
+ * remove scratch (validate/scratch.ts); an append-only journal loses at most
+ * the record being written.
+ */
+function stopOnSignals(write: (text: string) => void): AbortSignal {
+  const controller = new AbortController();
+  // Every in-flight request listens on the signal.
+  setMaxListeners(0, controller.signal);
+  let firstAt = 0;
+  const onSignal = (sig: StopSignal) => {
+    if (!controller.signal.aborted) {
+      firstAt = Date.now();
+      write(`${sig}: stopping at the next resumable point (a second ${sig} stops at once)\n`);
+      controller.abort(new StopRequest(sig));
+    } else if (Date.now() - firstAt >= REPEAT_WINDOW_MS) {
+      write(`${sig} again: stopping at once\n`);
+      process.exit(SIGNAL_EXIT_CODES[sig]);
+    }
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return controller.signal;
+}
+
 /**
  * Runs a command as the process: real streams, and for `interruptible`
- * commands Ctrl-C aborts io.signal instead of killing the process, so the
- * command can stop at a resumable point. Other commands keep the default
- * Ctrl-C (they hold no state worth saving). `stopOnSigterm` (the emulator
- * servers) treats SIGTERM as Ctrl-C too.
+ * commands SIGINT, SIGTERM and SIGHUP abort io.signal instead of killing the
+ * process (stopOnSignals). Other commands keep the default action (they are
+ * short and hold no state worth saving).
  */
-export function runMain<I extends Io>(main: Main<I>, opts: { interruptible?: boolean; stopOnSigterm?: boolean } = {}): void {
-  let signal: AbortSignal | undefined;
-  if (opts.interruptible || opts.stopOnSigterm) {
-    const controller = new AbortController();
-    // Every in-flight request listens on the signal.
-    setMaxListeners(0, controller.signal);
-    process.once("SIGINT", () => controller.abort(new Error("interrupted")));
-    // Servers: npm and process managers stop them with SIGTERM, which then means what Ctrl-C means.
-    if (opts.stopOnSigterm) process.once("SIGTERM", () => controller.abort(new Error("terminated")));
-    signal = controller.signal;
-  }
+export function runMain<I extends Io>(main: Main<I>, opts: { interruptible?: boolean } = {}): void {
+  const signal = opts.interruptible ? stopOnSignals((s) => void process.stderr.write(s)) : undefined;
   // A command's own Io fields are optional test hooks: the process passes none.
   const io = {
     out: (s: string) => void process.stdout.write(s),

@@ -5,11 +5,12 @@ import { UsageError } from "./cli";
 /**
  * One writer per state file: a lock file beside it, created exclusively
  * (O_EXCL), holding who took it and when. Released on every exit: by the
- * caller's `release()` (normal end, errors, Ctrl-C through the abort
- * signal), on process exit, and on SIGTERM/SIGHUP (then re-raised). A
- * SIGKILL cannot be caught: the next run finds the holder's pid dead on this
- * host and takes the lock over. A lock from another host cannot be checked
- * and is refused.
+ * caller's `release()` (normal end, errors, and a stop by SIGINT, SIGTERM or
+ * SIGHUP, which runMain turns into an abort the caller ends on), and on
+ * process exit (a second signal exits at once through process.exit). A
+ * signal's default action (a caller outside runMain) or a SIGKILL cannot be
+ * caught: the next run finds the holder's pid dead on this host and takes
+ * the lock over. A lock from another host cannot be checked and is refused.
  */
 
 export interface LockHolder {
@@ -79,27 +80,18 @@ export function acquireLock(file: string, flag: string): Lock {
   return holdUntilExit(lockFile);
 }
 
-const SIGNALS = ["SIGTERM", "SIGHUP"] as const;
-
 function holdUntilExit(lockFile: string): Lock {
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
     process.off("exit", release);
-    for (const s of SIGNALS) process.off(s, onSignal);
     try {
       unlinkSync(lockFile);
     } catch {
       // Already gone (removed by hand): nothing to release.
     }
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    release();
-    // Die of the same signal, as without this handler.
-    process.kill(process.pid, signal);
-  };
   process.on("exit", release);
-  for (const s of SIGNALS) process.on(s, onSignal);
   return { file: lockFile, release };
 }

@@ -9,7 +9,12 @@ export function formatResult(r: ReconcileResult, ctx: { softDeleteDays: number; 
     lines.push(r.dryRun ? `  ${LABELS[k]}: ${r.planned[k]}` : `  ${LABELS[k]}: ${r.done[k]} of ${r.planned[k]}`);
   }
   if (r.resumed > 0) lines.push(`  already done by the journal's earlier run: ${r.resumed}`);
-  if (r.catchUp) lines.push(`  catch-up run ${r.catchUp.runId}: ${r.catchUp.status}, ${r.catchUp.files} files in ${r.catchUp.lists} list(s)${r.catchUp.message ? ` (${r.catchUp.message})` : ""}`);
+  const run = r.catchUp;
+  if (run) {
+    lines.push(`  catch-up run ${run.runId}: ${run.status}, ${run.files} files in ${run.lists} list(s)${run.message ? ` (${run.message})` : ""}`);
+    const c = run.copyActivities;
+    if (c) lines.push(`    its Copy activities: ${c.filesRead} files read, ${c.filesWritten} written, ${c.filesSkipped} skipped; ${run.confirmed ?? 0} of ${run.files} files confirmed on Gen2`);
+  }
   if (r.planned.delete > 0) lines.push(`  deleted paths stay restorable for ${ctx.softDeleteDays} days (blob soft delete, config softDeleteDays)`);
   if (r.extrasCount > 0) {
     lines.push(`  ${r.extrasCount} extra paths on Gen2 left in place (pass --delete to delete them):`);

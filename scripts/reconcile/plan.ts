@@ -6,7 +6,7 @@ import type { DifferenceList, Entry, ReportDifference, ReportFolder } from "./re
  * What reconcile does about each difference, decided per difference as the
  * list is read (nothing of the list is kept between passes):
  *   missing directory       → mkdir (with the source's owner, group, ACL incl. default entries)
- *   missing / size / stale file → copy (listed for the catch-up pipeline)
+ *   missing / size / stale file → copy (listed for the catch-up pipeline; what Gen2 must show after it is kept)
  *   acl                     → acl (the source's ACL set on that one path)
  *   extra                   → delete (only with --delete; otherwise listed)
  *   type                    → reported, never fixed
@@ -27,10 +27,18 @@ export interface Place {
 
 export type Action =
   | (Place & { kind: "mkdir"; id: string; source: Entry })
-  | (Place & { kind: "copy"; id: string })
+  | (Place & {
+      kind: "copy";
+      id: string;
+      /** The file's size on Gen1 when validate listed it: what Gen2 must show after the copy. */
+      sourceSize: number;
+      /** A stale file: Gen2's Last-Modified when validate listed it (ISO), which the copy's rewrite must move past. */
+      staleModified?: string;
+    })
   | (Place & { kind: "acl"; id: string; source: Entry; isDir: boolean })
   | (Place & { kind: "delete"; id: string; isDir: boolean });
 export type ActionKind = Action["kind"];
+export type CopyAction = Extract<Action, { kind: "copy" }>;
 
 export interface Unfixable extends Place {
   kind: string;
@@ -59,7 +67,8 @@ export function plannedFor(folder: number, f: ReportFolder, d: ReportDifference)
   if (d.kind === "acl") return { ...place, kind: "acl", id: id("acl"), source: src, isDir: src.type === "directory" };
   if (d.kind === "missing" && src.type === "directory") return { ...place, kind: "mkdir", id: id("mkdir"), source: src };
   if (/[\r\n]/.test(d.path)) return { ...place, kind: d.kind, reason: "a line break in the name cannot be written into a file list" };
-  return { ...place, kind: "copy", id: id("copy") };
+  const staleModified = d.kind === "stale" ? (d.targetEntry?.modified ?? undefined) : undefined;
+  return { ...place, kind: "copy", id: id("copy"), sourceSize: src.size, ...(staleModified ? { staleModified } : {}) };
 }
 
 /** One pass over the list: every action and unfixable difference of the plan's folders, in list order, in batches. */

@@ -8,8 +8,8 @@ import type { PrincipalMap } from "../validate/acl";
 import { type CatchUpOutcome, type CopyList, catchUp } from "./catchUp";
 import type { FileListWriter } from "./gen1Lists";
 import { gen2Actions } from "./gen2";
-import { type Journal, copySucceeded, openJournal } from "./journal";
-import { type Action, type ActionKind, Capped, type Place, type PlanSummary, type ReconcilePlan, type Unfixable, actionBatches, planHash, scanPlan } from "./plan";
+import { type Journal, openJournal, pendingCopies } from "./journal";
+import { type Action, type ActionKind, Capped, type CopyAction, type Place, type PlanSummary, type ReconcilePlan, type Unfixable, actionBatches, planHash, scanPlan } from "./plan";
 
 export const DEFAULT_MAX_DELETE = 100;
 export const DEFAULT_CONCURRENCY = 8;
@@ -109,7 +109,10 @@ export async function reconcile(plan: ReconcilePlan, opts: ReconcileOptions): Pr
       if (!opts.abortSignal?.aborted) throw err;
       throw new Interrupted(`reconcile: interrupted; the journal ${opts.journalFile} holds what was done (a started catch-up run included): run again with --resume`);
     });
-    if (left.unfixable.total === 0 && (!result.catchUp || result.catchUp.status === "Succeeded")) journal.record({ t: "end", at: new Date().toISOString() });
+    // Every action was tried and no catch-up run is in flight: the run is over, even with
+    // leftovers, so the next validate → reconcile starts afresh (leftovers reappear in its report);
+    // --resume can still retry them. A run still copying stays open: a fresh start would copy again.
+    if (!journal.state.openCopy) journal.record({ t: "end", at: new Date().toISOString(), leftovers: left.unfixable.total });
   } finally {
     journal.close();
   }
@@ -176,9 +179,20 @@ function byDepth<T extends Place>(batch: T[]): T[][] {
   return [...levels.entries()].sort(([a], [b]) => a - b).map(([, level]) => level);
 }
 
+/**
+ * The files no catch-up run copied yet (pendingCopies): all of them, or on a
+ * resume after a Succeeded run only those it left not copied.
+ */
 async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult, left: Left): Promise<void> {
-  const copies: CopyList = { folders: plan.folders, count: result.planned.copy, batches: () => actionBatches(plan, "copy", ACTION_BATCH) };
-  if (copySucceeded(journal.state)) result.resumed += copies.count;
+  const pending = pendingCopies(journal.state, result.planned.copy);
+  result.resumed += result.planned.copy - pending.count;
+  const batches = async function* (): AsyncIterable<CopyAction[]> {
+    for await (const batch of actionBatches(plan, "copy", ACTION_BATCH)) {
+      const todo = batch.filter((c) => pending.has(c.id));
+      if (todo.length > 0) yield todo;
+    }
+  };
+  const copies: CopyList = { folders: plan.folders, count: pending.count, batches };
   const outcome = await catchUp(copies, journal, {
     factory: opts.factory,
     lists: opts.fileLists,
@@ -186,16 +200,22 @@ async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOp
     pollIntervalMs: opts.pollIntervalMs ?? 15_000,
     timeoutMs: opts.copyTimeoutMs ?? 7 * 86_400_000,
     retry: opts.retry ?? {},
+    readBack: { gen2: opts.gen2, gen1Exists: (p, s) => opts.fileLists.exists(p, s), concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY },
     signal: opts.abortSignal,
     onStarted: opts.onCopyStarted,
+    onChecked: (c, notCopied) => {
+      if (notCopied) left.unfixable.add({ ...c, kind: "copy", reason: notCopied });
+      else result.done.copy++;
+      opts.onProgress?.("copy", c.gen2Path);
+    },
   });
   if (!outcome) return;
   result.catchUp = outcome;
   const failed = outcome.status === "Succeeded" ? undefined : `catch-up run ${outcome.runId} ${outcome.status}: ${outcome.message}`;
-  if (!failed) result.done.copy = copies.count;
-  for await (const batch of actionBatches(plan, "copy", ACTION_BATCH)) {
+  if (!failed) return;
+  for await (const batch of batches()) {
     for (const c of batch) {
-      if (failed) left.unfixable.add({ ...c, kind: "copy", reason: failed });
+      left.unfixable.add({ ...c, kind: "copy", reason: failed });
       opts.onProgress?.("copy", c.gen2Path);
     }
   }

@@ -20,7 +20,7 @@ export interface FetchContext {
 export type FetchPage<T> = (directory: string, continuation: string | undefined, ctx: FetchContext) => Promise<DirectoryPage<T>>;
 
 export interface ByDirectoryOptions<T> {
-  /** Directories listed at once at most (the AIMD limit's ceiling), 1-256. Default 32. */
+  /** Directories listed at once at most (the AIMD limit's ceiling), 1-256. Default 64. */
   maxConcurrency?: number;
   /**
    * Directories waiting to be listed, kept in memory, 1-10 000 000. A
@@ -42,7 +42,7 @@ export interface ByDirectoryOptions<T> {
   onRepeatedToken?: (directory: string, token: string) => Error;
 }
 
-export const DEFAULT_LIST_CONCURRENCY = 32;
+export const DEFAULT_LIST_CONCURRENCY = 64;
 export const MAX_LIST_CONCURRENCY = 256;
 export const DEFAULT_MAX_QUEUED_DIRECTORIES = 100_000;
 

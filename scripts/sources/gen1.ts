@@ -22,7 +22,7 @@ export interface Gen1Options {
   /** Parallel GETACLSTATUS requests when ACLs are read. */
   aclConcurrency?: number;
   retry?: RetryOptions;
-  /** Folders listed at once at most (adaptive below it, see listByDirectory), 1-256. Default 32. */
+  /** Folders listed at once at most (adaptive below it, see listByDirectory), 1-256. Default 64. */
   maxConcurrency?: number;
 }
 
@@ -52,7 +52,8 @@ export class Gen1Reader implements SourceReader {
 
   async *list(listOpts: ListOptions = {}): AsyncIterable<PathEntry> {
     const root = `/${this.opts.root.split("/").filter(Boolean).join("/")}`;
-    const top = await this.call(root, "GETFILESTATUS", {}).catch((err: unknown) => {
+    const signal = listOpts.signal;
+    const top = await this.call(root, "GETFILESTATUS", {}, { signal }).catch((err: unknown) => {
       if (err instanceof HttpError && err.status === 404) throw new SourceError(`${this.describe}: folder ${root} does not exist`);
       throw err;
     });
@@ -62,12 +63,13 @@ export class Gen1Reader implements SourceReader {
     const limit = pLimit(this.opts.aclConcurrency ?? 16);
     const pages = listByDirectory("", (rel, after, ctx) => this.page(absolute(rel), rel, after, ctx), {
       maxConcurrency: this.opts.maxConcurrency ?? DEFAULT_LIST_CONCURRENCY,
+      abortSignal: signal,
       onRepeatedToken: (rel, token) =>
         new SourceError(`${this.describe}: LISTSTATUS ${absolute(rel)}: the service returned a token it returned before ("${token}"); stopped instead of listing forever`),
     });
     for await (const entries of pages) {
       if (listOpts.acls) {
-        await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(`${root === "/" ? "" : root}/${e.path}`)))));
+        await Promise.all(entries.map((e) => limit(async () => (e.acl = await this.acl(`${root === "/" ? "" : root}/${e.path}`, signal)))));
       }
       yield* entries;
     }
@@ -95,12 +97,12 @@ export class Gen1Reader implements SourceReader {
     return { entries, subdirectories: entries.filter((e) => e.type === "directory").map((e) => e.path), continuation: next || undefined };
   }
 
-  private async acl(path: string): Promise<string> {
-    const body = (await this.call(path, "GETACLSTATUS", {})) as { AclStatus?: { entries?: string[] } };
+  private async acl(path: string, signal: AbortSignal | undefined): Promise<string> {
+    const body = (await this.call(path, "GETACLSTATUS", {}, { signal })) as { AclStatus?: { entries?: string[] } };
     return (body.AclStatus?.entries ?? []).join(",");
   }
 
-  private async call(path: string, op: string, params: Record<string, string>, ctx?: FetchContext): Promise<unknown> {
+  private async call(path: string, op: string, params: Record<string, string>, ctx: Partial<FetchContext> = {}): Promise<unknown> {
     const url = new URL(`${this.opts.accountUrl.replace(/\/+$/, "")}/webhdfs/v1${path.split("/").map(encodeURIComponent).join("/")}`);
     url.searchParams.set("op", op);
     url.searchParams.set("api-version", API_VERSION);

@@ -32,6 +32,8 @@ export async function getJson(url: string, headers: Record<string, string>, desc
       { ...opts, retryable: transient },
     );
   } catch (err) {
+    // Stopped by the caller: its reason, not a "cannot reach".
+    if (retry.signal?.aborted) throw retry.signal.reason;
     if (err instanceof StatusError) res = { status: err.statusCode, text: err.message };
     else {
       const why = err instanceof AttemptTimeout ? err.message : networkCode(err) || (err as Error).message;

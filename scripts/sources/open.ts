@@ -1,5 +1,4 @@
 import { DefaultAzureCredential } from "@azure/identity";
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { existsSync, statSync } from "fs";
 import { UsageError } from "../lib/cli";
 import { GEN1_TOKEN_ENV, emulatorCredential } from "../lib/emulatorAuth";
@@ -141,7 +140,7 @@ export function openSource(spec: SourceSpec, opts: OpenOptions = {}): SourceRead
     case "gen2": {
       const credential =
         env.AZURE_STORAGE_ACCOUNT && env.AZURE_STORAGE_KEY
-          ? new StorageSharedKeyCredential(env.AZURE_STORAGE_ACCOUNT, env.AZURE_STORAGE_KEY)
+          ? { accountName: env.AZURE_STORAGE_ACCOUNT, accountKey: env.AZURE_STORAGE_KEY }
           : new DefaultAzureCredential();
       return new Gen2Reader({
         accountUrl: opts.accountUrl ?? `https://${spec.account}.dfs.core.windows.net`,

@@ -33,6 +33,12 @@ export interface ListOptions {
    * silently getting a default (size 0 on both sides compares as equal).
    */
   require?: readonly ListedField[];
+  /**
+   * Stops a live listing: its requests in flight are aborted and the
+   * iterator throws. A reader that does not take it stops at its next entry
+   * when the caller returns from the iterator.
+   */
+  signal?: AbortSignal;
 }
 
 /** Anything that can stream a listing: Gen1, Gen2, or an inventory file. */

@@ -61,10 +61,14 @@ export interface ValidateOptions {
   /** A side that lists no path is a problem (exit 1) unless this is true; default false. */
   allowEmpty?: boolean;
   onListed?: (side: "source" | "target") => void;
+  /** A side is loaded, listed to its end or read from its inventory files: its path count. */
+  onLoaded?: (side: "source" | "target", paths: number) => void;
   /** Called once per pair classified in JS (the pairs that are not plain matches). */
   onCompared?: () => void;
   /** Receives every difference, whatever `maxListed` (the report's full list, scripts/validate/differencesFile.ts). */
   allDifferences?: DifferenceSink;
+  /** Stops the comparison: validate rejects with its reason once both sides stopped, the engine closed and the scratch directory removed. */
+  signal?: AbortSignal;
 }
 
 /** Where every difference of a comparison goes: chunks of JSON-encoded `Difference`s, in kind then path order (UTF-8 bytes), written before `validate` returns. */
@@ -86,24 +90,36 @@ export function zeroCounts(): Record<DifferenceKind, number> {
  */
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
+  opts.signal?.throwIfAborted();
   const withAcl = opts.acls !== undefined;
   const list = { acls: withAcl, require: withAcl ? REQUIRED_WITH_ACLS : REQUIRED };
-  // One scratch directory for the database and its spill files, removed whatever happens (process exit and signals included).
+  // One scratch directory for the database and its spill files, removed whatever happens (process exit included).
   const scratch = createScratch(opts.tmpDir);
+  // The caller's stop, or the first side's failure: the other side's listing is of no use then.
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   let engine: Engine | undefined;
   let both: Promise<number>[] = [];
-  let loaded = false;
+  const interrupt = () => engine?.connection.interrupt();
   try {
     engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
-      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table) });
+      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table), signal }).then(
+        (paths) => {
+          opts.onLoaded?.(table, paths);
+          return paths;
+        },
+        (err: unknown) => {
+          stop.abort(err);
+          throw err;
+        },
+      );
     // Bad input is found before both sides load at once: a failure then leaves no DuckDB call in flight.
     for (const side of [source, target]) await precheckColumns(engine, side, list);
     both = [load(source, "source"), load(target, "target")];
-    // Report the first failure at once; nobody waits for the other side.
-    for (const p of both) p.catch(() => undefined);
     const [sourcePaths, targetPaths] = await Promise.all(both);
-    loaded = true;
+    // The join and counts run on the engine's own connection: a stop interrupts them (duckdb_interrupt, duckdb/duckdb#8064).
+    signal.addEventListener("abort", interrupt, { once: true });
     // Not with a principal map: equal raw ids can differ once the source's are mapped.
     const shortcut = !opts.acls?.principalMap;
     const result: ValidateResult = {
@@ -119,11 +135,16 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     };
     const examples = new Examples(opts.maxListed ?? DEFAULT_MAX_LISTED);
     const all = opts.allDifferences ? await differenceTable(engine, opts.runSize ?? DEFAULT_RUN_SIZE) : undefined;
-    const seen = await classifyUnsettled(engine, shortcut, result, opts, (d) => {
+    const seen = await classifyUnsettled(engine, shortcut, result, opts, signal, (d) => {
       examples.offer(d);
       all?.add(DIFFERENCE_KINDS.indexOf(d.kind), d.path, JSON.stringify(d));
     });
-    if (all) for await (const chunk of all.sorted()) await opts.allDifferences!.write(chunk);
+    if (all) {
+      for await (const chunk of all.sorted()) {
+        signal.throwIfAborted();
+        await opts.allDifferences!.write(chunk);
+      }
+    }
     const plain = await settled(engine, shortcut, seen, sourcePaths);
     result.matched += plain.matched;
     result.compared.times.compared += plain.timesCompared;
@@ -133,26 +154,31 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     if (result.hints.length === 0) result.hints = prefixHints(result);
     result.seconds = (Date.now() - started) / 1000;
     return result;
+  } catch (err) {
+    // A query interrupted by the stop fails with DuckDB's own error: the stop is what happened.
+    throw opts.signal?.aborted ? opts.signal.reason : err;
   } finally {
-    // After one side failed the other may still be inside a DuckDB call: closing now blocks
-    // this thread on it (a hang seen under load), so the engine closes once both have settled.
-    if (loaded || both.length === 0) {
-      engine?.close();
-      removeScratch(scratch);
-    } else {
-      const open = engine;
-      void Promise.allSettled(both).then(() => {
-        open?.close();
-        removeScratch(scratch);
-      });
-    }
+    // Closing the engine while a side is inside a DuckDB call blocks this thread on that call (a hang
+    // seen under load): the stop above ends both sides' calls first, so this waits briefly if at all.
+    await Promise.allSettled(both);
+    signal.removeEventListener("abort", interrupt);
+    engine?.close();
+    removeScratch(scratch);
   }
 }
 
 /** Classifies every pair DuckDB did not settle, counting into `result`; returns what it saw for `settled`. */
-async function classifyUnsettled(engine: Engine, shortcut: boolean, result: ValidateResult, opts: ValidateOptions, onDifference: (d: Difference) => void): Promise<Tally> {
+async function classifyUnsettled(
+  engine: Engine,
+  shortcut: boolean,
+  result: ValidateResult,
+  opts: ValidateOptions,
+  signal: AbortSignal,
+  onDifference: (d: Difference) => void,
+): Promise<Tally> {
   const seen = new Tally();
   for await (const chunk of unsettled(engine, shortcut)) {
+    signal.throwIfAborted();
     for (const [p, s, t] of chunk) {
       opts.onCompared?.();
       seen.see(s, t);

@@ -63,32 +63,91 @@ export const DEFAULT_FLUSH_ROWS = 100_000;
 /**
  * Loads one side into `table`; returns the number of paths. Inventory files
  * are read by DuckDB directly; anything else is listed in JS and appended.
+ * When `signal` aborts it rejects with its reason at once, and no DuckDB
+ * call of this side is running by then: a read of files is interrupted, and
+ * between entries of a listing nothing of DuckDB runs (appends are
+ * synchronous) while the reader ends by itself (see Stoppable).
  */
 export async function loadSide(
   engine: Engine,
   table: string,
   reader: SourceReader,
   list: ListOptions,
-  opts: { withAcl: boolean; flushRows: number; onEntry?: () => void },
+  opts: { withAcl: boolean; flushRows: number; onEntry?: () => void; signal: AbortSignal },
 ): Promise<number> {
+  const { signal } = opts;
   const conn = await engine.connect();
+  signal.throwIfAborted();
   const files = reader.inventoryFiles?.(list);
-  if (files) return loadFiles(conn, table, reader.describe, files, opts.withAcl);
+  if (files) return whileInterruptible(conn, signal, () => loadFiles(conn, table, reader.describe, files, opts.withAcl));
   await conn.run(`CREATE TABLE ${table} (${LISTING_COLUMNS})`);
   const appender = await conn.createAppender(table);
+  const entries = new Stoppable(reader.list({ ...list, signal }), signal);
   let count = 0;
   try {
-    for await (const e of reader.list(list)) {
-      appendEntry(appender, e, opts.withAcl);
+    for (let r = await entries.next(); !r.done; r = await entries.next()) {
+      appendEntry(appender, r.value, opts.withAcl);
       count++;
       opts.onEntry?.();
       if (count % opts.flushRows === 0) appender.flushSync();
     }
     appender.flushSync();
   } finally {
+    entries.close();
     appender.closeSync();
   }
   return count;
+}
+
+/**
+ * A listing whose next entry is waited for only until `signal` aborts: a
+ * reader that does not take the signal (or is inside a request it cannot
+ * abort) may be long in coming with it. Closed early, the reader is
+ * returned from in the background: it ends once its pending entry arrives.
+ */
+class Stoppable<T> {
+  private readonly it: AsyncIterator<T>;
+  private rejectWait?: (reason: unknown) => void;
+  private readonly onAbort = () => this.rejectWait?.(this.signal.reason);
+
+  constructor(
+    items: AsyncIterable<T>,
+    private readonly signal: AbortSignal,
+  ) {
+    this.it = items[Symbol.asyncIterator]();
+    signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return new Promise((resolve, reject) => {
+      if (this.signal.aborted) return reject(this.signal.reason);
+      this.rejectWait = reject;
+      this.it.next().then(resolve, reject);
+    });
+  }
+
+  close(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    // After the last entry or a reader's own failure this is a no-op; after a stop it must not be awaited.
+    this.it.return?.().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `work` on `conn`, interrupting its query when `signal` aborts
+ * (duckdb_interrupt: "Interrupt running query", duckdb/duckdb#8064); the
+ * query then fails, and the signal's reason is what is thrown.
+ */
+async function whileInterruptible<T>(conn: DuckDBConnection, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const interrupt = () => conn.interrupt();
+  signal.addEventListener("abort", interrupt, { once: true });
+  try {
+    return await work();
+  } catch (err) {
+    throw signal.aborted ? signal.reason : err;
+  } finally {
+    signal.removeEventListener("abort", interrupt);
+  }
 }
 
 function appendEntry(a: DuckDBAppender, e: PathEntry, withAcl: boolean): void {

@@ -3,11 +3,11 @@ import { tmpdir } from "os";
 import * as path from "path";
 
 /**
- * Scratch directories for spilled sort runs. Each is removed when its
- * comparison ends, and every one still present is removed when the process
- * exits: a `process.exit` after a failure on one side, or a signal handled by
- * `exitOnSignals`, does not run pending `finally` blocks, so without this the
- * runs (as large as the listing) would stay behind.
+ * Scratch directories for the comparison's database and spill files. Each
+ * is removed when its comparison ends (a stop request included), and every
+ * one still present is removed when the process exits: runMain's
+ * `process.exit` on a second stop signal does not run pending `finally`
+ * blocks, so without this the files (as large as the listing) would stay behind.
  */
 const live = new Set<string>();
 let hooked = false;
@@ -29,21 +29,4 @@ export function removeScratch(dir: string): void {
 
 function removeAllScratch(): void {
   for (const dir of [...live]) removeScratch(dir);
-}
-
-/** 128 + signal number, as shells report a process ended by that signal. */
-const SIGNAL_EXIT: Record<"SIGINT" | "SIGTERM" | "SIGHUP", number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
-/**
- * For a CLI entry: on SIGINT, SIGTERM or SIGHUP, say so and exit with
- * 128 + the signal number; the exit hook above removes the scratch files.
- * Nothing a comparison does is worth keeping half done, so it is not resumed.
- */
-export function exitOnSignals(write: (text: string) => void, command: string): void {
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
-    process.once(signal, () => {
-      write(`${command}: interrupted by ${signal}; scratch files removed, nothing was compared\n`);
-      process.exit(code);
-    });
-  }
 }

@@ -62,12 +62,16 @@ function journalRecords(file: string): { t: string; [key: string]: unknown }[] {
  * the tsx CLI, which would run the command in a grandchild that a kill of
  * the child leaves running.
  */
-function spawnAcl(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
+function spawnAcl(args: string[]): ChildProcess & { stderrText(): string } {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "scripts", "acl.ts"), "apply", ...args], {
     cwd: path.join(__dirname, "..", ".."),
     env: { ...process.env, AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey },
-    stdio: "ignore",
+    stdio: ["ignore", "ignore", "pipe"],
   });
+  // Read as it comes, so a full pipe never blocks the child.
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  return Object.assign(child, { stderrText: () => stderr });
 }
 
 let specCounter = 0;
@@ -617,6 +621,33 @@ describe("acl apply: no holes after an interruption, whatever the recovery", () 
     const clean = await acl(["diff", "--spec", args[1], "--account-url", server.url, "--principals", principalsFile]);
     expect(clean.code).toBe(0);
     expect(clean.out).toMatch(/hol\/sales \(modify\): no change: (\d+) paths checked, 0 would change, \1 already right/);
+  });
+});
+
+describe("acl apply stopped by SIGTERM", () => {
+  it("exits 143 with the journal closed and the lock released; --resume then leaves no hole and applies no path twice", async () => {
+    seed("trm");
+    const args = target(specFile({ rules: [{ path: "trm/sales", entries: [{ group: "dl-readers", permissions: "r-x" }] }] }), "--batch-size", "2", "--concurrency", "2");
+    const checkpoint = args[args.indexOf("--checkpoint") + 1];
+    // Batches after the third hang: the run is mid-request when the signal comes.
+    server.faults = { failAfterBatches: { batches: 3, action: "hang" } };
+    const child = spawnAcl(args);
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await waitFor(() => journalRecords(checkpoint).filter((r) => r.t === "batch").length >= 3, 20_000);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(child.stderrText()).toContain("SIGTERM: stopping at the next resumable point");
+    expect(child.stderrText()).toContain(`stopped; ${checkpoint} holds the position, run again with --resume`);
+    expect(existsSync(`${checkpoint}.lock`)).toBe(false);
+    expect(journalRecords(checkpoint).at(-1)).toEqual({ t: "end", status: "failed" });
+    expect(await lacking("trm", "sales", `group:${READERS}:r-x`)).not.toEqual([]);
+
+    server.faults = {};
+    const resumed = await acl(["apply", ...args, "--resume"]);
+    expect(resumed.err).not.toContain("in use");
+    expect(resumed.code).toBe(0);
+    expect(await lacking("trm", "sales", `group:${READERS}:r-x`)).toEqual([]);
+    for (const p of await listAll("trm", "sales")) expect(server.stats.processed.get(`trm/${p.name}`)).toBe(1);
   });
 });
 

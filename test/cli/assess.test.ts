@@ -1,7 +1,8 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { main as assessMain } from "../../scripts/assess";
 import { assess } from "../../scripts/assess/analyze";
 import { Gen1Reader } from "../../scripts/sources/gen1";
 import { runScriptAsync } from "../support/cli";
@@ -12,6 +13,32 @@ const NOW = Date.parse("2026-01-01T00:00:00Z");
 const named = (n: number, scope = "") => Array.from({ length: n }, (_, i) => `${scope}user:oid-${i}:r-x`);
 
 describe("assess", () => {
+  it("a stop while Gen1 is listing exits 130 at once with no report written, its requests aborted", async () => {
+    // Every request takes 20 s: the listing is mid-request when the stop comes.
+    const server = await startWebHdfsServer({ entries: [{ path: "/raw/a.csv", size: 1 }], latencyMs: 20_000 });
+    try {
+      const out = path.join(mkdtempSync(path.join(tmpdir(), "assess-stop-")), "report");
+      const stop = new AbortController();
+      let err = "";
+      const running = assessMain(["--source", "adl://lake.azuredatalakestore.net/raw", "--account-url", server.url, "--out", out], {
+        out: () => undefined,
+        err: (s) => (err += s),
+        env: { ADLS_MIGRATION_GEN1_TOKEN: server.token },
+        tty: false,
+        signal: stop.signal,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const stopped = Date.now();
+      stop.abort(new Error("interrupted"));
+      expect(await running).toBe(130);
+      expect(Date.now() - stopped).toBeLessThan(5_000);
+      expect(err).toContain("assess: interrupted; no report was written: run it again");
+      expect(existsSync(`${out}.json`)).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("finds names Gen2 rejects and ACLs over 28 named entries in a live Gen1 listing, with folder totals, ages and largest files", async () => {
     const server = await startWebHdfsServer({
       entries: [

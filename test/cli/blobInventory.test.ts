@@ -174,7 +174,7 @@ describe("an inventory of a tree against the DFS emulator's own listing of it", 
     { Name: "raw/sales/top.bin", "Content-Length": 3, ...su, Permissions: "rw-r-----", Acl: "user::rw-,group::r--,other::---" },
   ];
   const live = () =>
-    new Gen2Reader({ accountUrl: server.url, filesystem: "raw", root: "sales", credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY), describe: "abfss://raw@acct.dfs.core.windows.net/sales", maxTries: 1 });
+    new Gen2Reader({ accountUrl: server.url, filesystem: "raw", root: "sales", credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY }, describe: "abfss://raw@acct.dfs.core.windows.net/sales", maxTries: 1 });
 
   it.each(["csv", "parquet"] as const)("compares equal with ACLs from a %s run, and finds a path the run lacks", async (format) => {
     const manifest = await writeRun(freshDir(), { rows: TREE, format });

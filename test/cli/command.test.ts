@@ -1,6 +1,6 @@
 import { ConfigError } from "../../components/config/load";
 import { CommandFailed, Interrupted, UsageError } from "../../scripts/lib/cli";
-import { defineCommand } from "../../scripts/lib/command";
+import { StopRequest, defineCommand } from "../../scripts/lib/command";
 
 /**
  * The one place outcomes become exit codes, as every command in scripts/
@@ -16,10 +16,10 @@ function commandThrowing(err: unknown) {
   );
 }
 
-async function run(err: unknown, argv: string[] = []): Promise<{ code: number; out: string; err: string }> {
+async function run(err: unknown, argv: string[] = [], signal?: AbortSignal): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let errText = "";
-  const code = await commandThrowing(err)(argv, { out: (s) => (out += s), err: (s) => (errText += s), env: {}, tty: false });
+  const code = await commandThrowing(err)(argv, { out: (s) => (out += s), err: (s) => (errText += s), env: {}, tty: false, signal });
   return { code, out, err: errText };
 }
 
@@ -54,5 +54,31 @@ describe("exit codes of every command", () => {
     const bad = await run(new Error("handler must not run"), ["--colour"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toBe("error: unknown option '--colour'\n");
+  });
+});
+
+describe("a stop by signal ends with 128 + the signal's number", () => {
+  const stoppedBy = (reason: unknown): AbortSignal => AbortSignal.abort(reason);
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)("Interrupted after %s: exit %i with its message", async (sig, code) => {
+    const r = await run(new Interrupted("stopped; run again with --resume"), [], stoppedBy(new StopRequest(sig)));
+    expect(r.code).toBe(code);
+    expect(r.err).toBe("stopped; run again with --resume\n");
+  });
+
+  it("an abort naming no signal (a caller's own AbortController) is Ctrl-C's 130", async () => {
+    expect((await run(new Interrupted("stopped"), [], stoppedBy(new Error("interrupted")))).code).toBe(130);
+  });
+
+  it("an aborted request's error after a stop is the stop (no stack trace, not exit 1); bad input stays exit 2", async () => {
+    const signal = stoppedBy(new StopRequest("SIGTERM"));
+    const aborted = await run(Object.assign(new Error("The operation was aborted."), { name: "AbortError" }), [], signal);
+    expect(aborted).toMatchObject({ code: 143, err: "stopped (The operation was aborted.)\n" });
+    expect(await run(signal.reason, [], signal)).toMatchObject({ code: 143, err: "stopped by SIGTERM\n" });
+    expect((await run(new UsageError("--name x: bad"), [], signal)).code).toBe(2);
   });
 });

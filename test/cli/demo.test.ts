@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { runScriptAsync } from "../support/cli";
+import { PROJECT_DIR, runScriptAsync } from "../support/cli";
 
 /** `npm run demo`: the whole road map against the emulators, as a child process, as a user runs it. */
 
 interface DemoDoc {
   ok: boolean;
-  steps: { title: string; command: string; exitCode: number; seconds: number; expected: boolean }[];
+  steps: { title: string; command: string; exitCode: number; seconds: number; expected: boolean; counts?: Record<string, number> }[];
   validations: { ok: boolean; counts: Record<string, number> }[];
 }
 
@@ -19,7 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run demo", () => {
   it("--json on the built-in lake: every step as documented, the validations show what ADF leaves (empty folders, deleted files)", async () => {
-    const r = await runScriptAsync("demo", ["--json"]);
+    // A whole demo (three validations, a reconcile) takes a minute on a loaded 2-core machine.
+    const r = await runScriptAsync("demo", ["--json"], {}, PROJECT_DIR, 115_000);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoDoc;
     expect(doc.ok).toBe(true);
@@ -31,23 +32,28 @@ describe("npm run demo", () => {
       "npm run validate",
       expect.stringMatching(/^# rewrite/),
       "npm run factory",
+      "npm run factory",
       "npm run validate",
       "npm run reconcile",
       "npm run validate",
     ]);
     expect(doc.steps.every((s) => s.expected && typeof s.seconds === "number")).toBe(true);
     expect(doc.steps[6].command).toMatch(/factory -- clock --to 2026-12-01T01:15:00.000Z/);
-    // Before the window: only the empty folders (3 per migrated folder); after it: the 5 files deleted on Gen1 too, nothing else
-    // (post-deploy's own ACL entries are no differences); reconcile --delete fixes them and the last validation says zero.
+    // The cut-over gate: a Succeeded window holds the moment the writers stopped.
+    expect(doc.steps[7]).toMatchObject({ exitCode: 0, command: expect.stringMatching(/factory -- windows incremental-window --since 2026-12-01T00:00:00.000Z --covering 2026-12-01T00:25:00.000Z /) });
+    // Before the window: only the empty folders (3 per migrated folder); after it: the 5 files deleted on Gen1 too, and the renamed
+    // file (it keeps its 2025 modification time, so no window copies it): missing under its new name, extra under its old one.
+    // Nothing else (post-deploy's own ACL entries are no differences); reconcile --delete fixes them and the last validation says zero.
     expect(doc.validations.map((v) => [v.ok, v.counts])).toEqual([
       [false, { missing: 9, extra: 0, type: 0, size: 0, stale: 0, acl: 0 }],
-      [false, { missing: 9, extra: 5, type: 0, size: 0, stale: 0, acl: 0 }],
+      [false, { missing: 10, extra: 6, type: 0, size: 0, stale: 0, acl: 0 }],
       [true, { missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 }],
     ]);
-    expect(doc.validations.at(-1)!.ok).toBe(true);
-    const reconcile = doc.steps[8];
+    const reconcile = doc.steps[9];
     expect(reconcile).toMatchObject({ exitCode: 0, expected: true });
     expect(reconcile.command).toMatch(/^npm run reconcile -- --stack incremental .*--report \S+before-reconcile\.json --delete /);
+    // The renamed file went through the catch-up pipeline.
+    expect(reconcile.counts).toEqual({ directories: 9, catchUp: 1, acls: 0, deletes: 6 });
   }, 120_000);
 
   it("--lake with a small custom inventory and the lift-and-shift pattern", async () => {
@@ -64,7 +70,7 @@ describe("npm run demo", () => {
         "/top.txt,file,1,2025-01-04T00:00:00Z,o1,g1,640,",
       ].join("\n"),
     );
-    const r = await runScriptAsync("demo", ["--lake", lake, "--pattern", "lift-and-shift", "--json"]);
+    const r = await runScriptAsync("demo", ["--lake", lake, "--pattern", "lift-and-shift", "--json"], {}, PROJECT_DIR, 115_000);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoDoc;
     expect(doc.ok).toBe(true);
@@ -90,9 +96,13 @@ describe("npm run demo", () => {
     expect(r.stderr).toMatch(message);
   }, 60_000);
 
-  it("refuses a pattern it cannot run yet, naming why", async () => {
-    const r = await runScriptAsync("demo", ["--pattern", "dual-pipeline"]);
+  it.each([
+    ["an unknown pattern", ["--pattern", "big-bang"], /--pattern big-bang: one of incremental, lift-and-shift, dual-pipeline, bidirectional-sync/],
+    ["--small with --lake", ["--small", "--lake", "x.csv"], /--lake.*cannot be used with option '--small'|--small.*cannot be used with option '--lake/],
+  ])("refuses %s with exit 2 before anything starts", async (_, args, message) => {
+    const r = await runScriptAsync("demo", args);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--pattern dual-pipeline: not in the demo yet \(its ingestion pipeline writes into Gen1/);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
   }, 60_000);
 });

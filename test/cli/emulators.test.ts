@@ -14,7 +14,7 @@ import { parseStackOutputs } from "../../scripts/lib/stackOutputs";
 function io(env: NodeJS.ProcessEnv = {}, signal?: AbortSignal) {
   let out = "";
   let err = "";
-  const value: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env, tty: false, signal };
+  const value: Io = { out: (s) => void (out += s), err: (s) => void (err += s), env: { ADLS_MIGRATION_STATE_DIR: process.env.ADLS_MIGRATION_STATE_DIR, ...env }, tty: false, signal };
   return { value, out: () => out, err: () => err };
 }
 

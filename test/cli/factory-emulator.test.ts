@@ -78,6 +78,32 @@ describe("factory CLI against the Data Factory emulator (http on loopback)", () 
     expect(arm.calls.every((c) => c.authorization === "Bearer loopback-token")).toBe(true);
   });
 
+  it("the SDK queries a run's activity runs: each Copy with its output counts, filtered, paged by continuationToken", async () => {
+    const { resourceGroupName: rg, factoryName } = rig.catalog;
+    const runId = (await sdk().pipelines.createRun(rg, factoryName, "full-copy")).runId;
+    const run = await rig.factory.runs.wait(runId);
+    const range = { lastUpdatedAfter: new Date(Date.parse(run.runStart) - H), lastUpdatedBefore: new Date(Date.parse(run.runEnd!) + H) };
+    const copies = await sdk().activityRuns.queryByPipelineRun(rg, factoryName, runId, { ...range, filters: [{ operand: "ActivityType", operator: "Equals", values: ["Copy"] }] });
+    expect(copies.continuationToken).toBeUndefined();
+    expect(copies.value.map((a) => [a.activityName, a.status, a.pipelineName, a.output.filesRead, a.output.filesWritten, a.output.filesSkipped]).sort()).toEqual([
+      ["CopyFolder", "Succeeded", "full-copy", 1, 1, 0],
+      ["CopyFolder", "Succeeded", "full-copy", 3, 3, 0],
+    ]);
+    expect(copies.value[0].activityRunStart).toBeInstanceOf(Date);
+
+    // Three activity runs (the ForEach and its two Copy runs): two pages.
+    const first = await sdk().activityRuns.queryByPipelineRun(rg, factoryName, runId, range);
+    expect(first.value).toHaveLength(2);
+    const rest = await sdk().activityRuns.queryByPipelineRun(rg, factoryName, runId, { ...range, continuationToken: first.continuationToken });
+    expect([...first.value, ...rest.value].map((a) => a.activityType).sort()).toEqual(["Copy", "Copy", "ForEach"]);
+    expect(rest.continuationToken).toBeUndefined();
+
+    await expect(sdk().activityRuns.queryByPipelineRun(rg, factoryName, runId, { ...range, filters: [{ operand: "PipelineName", operator: "Equals", values: ["full-copy"] }] })).rejects.toMatchObject({
+      statusCode: 400,
+      message: "filter operand PipelineName is not supported by the emulator",
+    });
+  });
+
   it("run exits 1 on a failed run and prints the message naming the cause", async () => {
     const { code, lines } = await cli("run", "incremental-copy", "--param", "windowStart=not a time", "--param", "windowEnd=2026-12-01T01:00:00Z");
     expect(code).toBe(EXIT_FAILED);

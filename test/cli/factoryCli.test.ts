@@ -6,7 +6,7 @@ import { main } from "../../scripts/factory";
 import { factoryClient, factoryTarget } from "../../scripts/factory/target";
 import { startStackTriggers } from "../../scripts/factory/triggers";
 import { windowRuns } from "../../scripts/factory/windows";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { stackOutputs } from "../support/stackOutputs";
 
@@ -45,7 +45,7 @@ async function cli(...args: string[]): Promise<{ code: number; lines: string[]; 
   return factory([...args, "--outputs", outputsFile, "--endpoint", arm.endpoint]);
 }
 
-async function factory(argv: string[]): Promise<{ code: number; lines: string[]; err: string }> {
+async function factory(argv: string[], signal?: AbortSignal): Promise<{ code: number; lines: string[]; err: string }> {
   let out = "";
   let err = "";
   const code = await main(argv, {
@@ -54,6 +54,8 @@ async function factory(argv: string[]): Promise<{ code: number; lines: string[];
     env: {},
     tty: false,
     arm: { credential, clientOptions: { tlsOptions: { ca: arm.ca } } },
+    pollIntervalMs: 20,
+    signal,
   });
   return { code, lines: out.split("\n").filter((l) => l !== ""), err };
 }
@@ -115,6 +117,22 @@ describe("factory CLI against a loopback ARM", () => {
     const failed = await cli("status", runId ?? "");
     expect(failed.code).toBe(EXIT_FAILED);
     expect(failed.lines).toContain("  message: Operation on target CopyWindow failed");
+  });
+
+  it("run: a stop while it waits exits 130 and names the run, which goes on", async () => {
+    const stop = new AbortController();
+    const polled = () => arm.calls.filter((c) => /\/pipelineruns\/[0-9a-f-]{36}$/.test(c.path)).length;
+    const running = factory(["run", "sync-gen1-to-gen2", "--outputs", outputsFile, "--endpoint", arm.endpoint], stop.signal);
+    for (let i = 0; i < 200 && polled() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    stop.abort(new Error("interrupted"));
+    const { code, lines, err } = await running;
+    expect(code).toBe(EXIT_INTERRUPTED);
+    const runId = /run id ([0-9a-f-]{36})/.exec(lines[0])?.[1];
+    expect(err).toBe(`factory: stopped waiting; run ${runId} goes on in Data Factory: follow it with npm run factory -- status ${runId}\n`);
+    expect(arm.runs.get(runId ?? "")).toMatchObject({ status: "InProgress" });
+    const after = polled();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(polled()).toBe(after); // no poll after the stop
   });
 
   it("rejects bad input before calling ARM: unknown pipeline, unknown action, bad --param, http endpoint off loopback", async () => {

@@ -1,4 +1,3 @@
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { Gen2Options, Gen2Reader } from "../../scripts/sources/gen2";
 import { PathEntry } from "../../scripts/sources/types";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, DfsServer, startDfsServer } from "../../emulators/dfs/server";
@@ -33,7 +32,7 @@ describe("Gen2 listing by directory (real SDK, DFS test server)", () => {
       accountUrl: server.url,
       filesystem: "raw",
       root: "lake",
-      credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+      credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
       describe: "abfss://raw@acct.dfs.core.windows.net/lake",
       maxTries: 1,
       ...opts,
@@ -50,6 +49,19 @@ describe("Gen2 listing by directory (real SDK, DFS test server)", () => {
     expect(byDirectory).toContain("f c/f2.csv 2");
     // One listing (at least one page) per directory: the root, empty, 5 tops, 10 subs, 10 deeps.
     expect(server.stats.byOperation["GET listPaths"]).toBeGreaterThanOrEqual(27);
+  });
+
+  it.each(["recursive", "by-directory"] as const)("a %s listing stopped by its caller ends the request in flight, with the caller's reason", async (listing) => {
+    server.faults = { latencyMs: 20_000 };
+    try {
+      const stop = new AbortController();
+      const started = Date.now();
+      setTimeout(() => stop.abort(new Error("stopped by the test")), 200);
+      await expect(paths(reader({ listing }).list({ signal: stop.signal }))).rejects.toThrow("stopped by the test");
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.faults = {};
+    }
   });
 
   it("auto lists by directory when the root holds 4 or more folders", async () => {
@@ -90,7 +102,7 @@ describe("Gen2 listing by directory: a continuation token handed out again", () 
         accountUrl: server.url,
         filesystem: "raw",
         root: "lake",
-        credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+        credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
         describe: "abfss://raw@acct.dfs.core.windows.net/lake",
         pageSize: 2,
         maxTries: 1,

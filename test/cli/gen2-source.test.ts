@@ -1,4 +1,3 @@
-import { StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -32,7 +31,7 @@ describe("Gen2 reader over the DFS test server (real @azure/storage-file-datalak
       accountUrl: server.url,
       filesystem,
       root,
-      credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, key),
+      credential: { accountName: DEV_ACCOUNT_NAME, accountKey: key },
       describe: `abfss://${filesystem}@acct.dfs.core.windows.net/${root}`,
       maxTries: 1,
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, unlinkSync, writeFileSync } from "fs";
 import { hostname } from "os";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -15,7 +15,7 @@ const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
 let server: DfsServer;
 let dir: string;
 
-async function postDeploy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+async function postDeploy(args: string[], env: NodeJS.ProcessEnv = {}, signal?: AbortSignal): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   const code = await postDeployMain(args, {
@@ -24,6 +24,7 @@ async function postDeploy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
     env: { AZURE_STORAGE_ACCOUNT: server.accountName, AZURE_STORAGE_KEY: server.accountKey, ...env },
     tty: false,
     retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+    signal,
   });
   return { code, out, err };
 }
@@ -123,6 +124,30 @@ describe("post-deploy", () => {
     expect(badRun.code).toBe(2);
     expect(badRun.err).toContain('adls-migration:acls.rules[0].entries[0].permissions: "rwz" is not valid');
     expect(server.stats.requests).toBe(0);
+  });
+});
+
+describe("post-deploy stopped mid-step", () => {
+  it("exits 130 naming the step, gives back the acls step's checkpoint lock, and a re-run completes", async () => {
+    server.createFilesystem("stp");
+    const file = stackFile("stp", stackConfig([{ name: "stp", folders: ["a/b", "c"] }], { "adls-migration:acls": { rules: [{ path: "stp/a", entries: [{ group: "dl-readers", permissions: "r-x" }] }] } }));
+    const args = ["--config-file", file, "--account-url", server.url, "--principals", path.join(dir, "principals.json"), "--checkpoint", path.join(dir, "cp-stop.json")];
+    // Every request takes 0.2 s: the folders step is mid-request when the stop comes, right after its first create arrived.
+    server.faults = { latencyMs: 200 };
+    server.resetStats();
+    const stop = new AbortController();
+    const running = postDeploy(args, {}, stop.signal);
+    for (let i = 0; i < 500 && !server.stats.byOperation["PUT create directory"]; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(existsSync(path.join(dir, "cp-stop.json.lock"))).toBe(true); // the acls step's check took it
+    stop.abort(new Error("interrupted"));
+    const stopped = await running;
+    server.faults = {};
+    expect(stopped.code).toBe(130);
+    expect(stopped.err).toContain("post-deploy: interrupted during the folders step; every step is idempotent: run it again");
+    expect(existsSync(path.join(dir, "cp-stop.json.lock"))).toBe(false);
+    const again = await postDeploy(args);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/ok {3}acls: applied 1 rule\(s\)/);
   });
 });
 

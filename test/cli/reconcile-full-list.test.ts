@@ -49,16 +49,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** reconcile in-process: `out` is stdout and stderr as a terminal shows them, `json` what --json printed on stdout. */
 async function reconcile(args: string[]): Promise<{ code: number; out: string; json?: { planned: Record<string, number>; unfixableCount: number } }> {
   let out = "";
+  let stdout = "";
   const code = await reconcileMain(["--config-file", stack, "--outputs", outputs, "--account-url", dfs.url, "--journal", path.join(dir, "journal.jsonl"), "--dry-run", ...args], {
-    out: (s) => (out += s),
+    out: (s) => ((out += s), (stdout += s)),
     err: (s) => (out += s),
     env: sharedKey,
     tty: false,
   });
-  if (args.includes("--json") && !out.startsWith("{")) throw new Error(`reconcile exit ${code}: ${out}`);
-  return { code, out, json: args.includes("--json") ? JSON.parse(out) : undefined };
+  if (args.includes("--json") && !stdout.startsWith("{")) throw new Error(`reconcile exit ${code}: ${out}`);
+  return { code, out, json: args.includes("--json") ? JSON.parse(stdout) : undefined };
 }
 
 describe("validate --out: every difference in <base>.differences.jsonl, whatever --max-listed", () => {

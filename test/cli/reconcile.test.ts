@@ -1,17 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { spawn } from "child_process";
+import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { stringify } from "yaml";
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../../emulators/dfs/server";
-import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
-import { main } from "../../scripts/reconcile";
-import { runScriptAsync } from "../support/cli";
-import { type FactoryRig, listGen2, startFactoryRig } from "../support/factoryRig";
-import { writeGen1Inventory } from "../../emulators/gen1/inventory";
-import { DEFAULTS, FOLDERS, LAKE, NAMED, T } from "../support/lake";
-import { BASE_CONFIG, planWith } from "../support/plan";
 import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
+import { listGen2 } from "../support/factoryRig";
+import { DEFAULTS, NAMED, T } from "../support/lake";
+import { PROJECT_DIR } from "../support/cli";
+import { type ReconcileEnv as Env, catchUpRuns, reconcileCli, setUp, sharedKey, tearDown, validateJson } from "../support/reconcileRig";
 
 /**
  * validate → reconcile → validate in the emulators, through the real SDK
@@ -21,41 +16,6 @@ import { generatedContent as gen1Content } from "../../emulators/gen1/tree";
  * empty folder added); validate counts each kind; reconcile --delete fixes
  * them (files through the catch-up pipeline) and validate says zero.
  */
-
-const CONFIG = {
-  ...BASE_CONFIG,
-  "adls-migration:pattern": "lift-and-shift",
-  "adls-migration:filesystems": [{ name: "raw" }, { name: "curated" }],
-  "adls-migration:migration": { folders: FOLDERS, copy: { preserve: ["ACL", "Owner", "Group"] } },
-};
-const sharedKey = { AZURE_STORAGE_ACCOUNT: DEV_ACCOUNT_NAME, AZURE_STORAGE_KEY: DEV_ACCOUNT_KEY };
-const credential = { getToken: async () => ({ token: "gen1-test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
-
-interface Env {
-  rig: FactoryRig;
-  arm: FakeArm;
-  dir: string;
-  configFile: string;
-  outputsFile: string;
-}
-
-async function setUp(): Promise<Env> {
-  const plan = await planWith(CONFIG);
-  const rig = await startFactoryRig(plan, LAKE);
-  const arm = await startFakeArm({ factory: rig.factory, protocol: "http" });
-  const dir = mkdtempSync(path.join(tmpdir(), "reconcile-"));
-  const configFile = path.join(dir, "Pulumi.reconcile.yaml");
-  writeFileSync(configFile, stringify({ config: CONFIG }));
-  const outputsFile = path.join(dir, "outputs.json");
-  writeFileSync(outputsFile, JSON.stringify(plan.outputs));
-  expect((await rig.factory.runs.wait(rig.factory.runs.create("full-copy", {}))).status).toBe("Succeeded");
-  return { rig, arm, dir, configFile, outputsFile };
-}
-
-async function tearDown(e: Env): Promise<void> {
-  await Promise.all([e.arm.close(), e.rig.close()]);
-  rmSync(e.dir, { recursive: true, force: true });
-}
 
 /** What happened on Gen1 after the full copy. */
 function mutateGen1(e: Env): void {
@@ -68,28 +28,6 @@ function mutateGen1(e: Env): void {
   tree.update("/raw/sales/2026/01/a.csv", { acl: ["user::rw-", "user:auditor-oid:r--", "group::r--", "mask::r--", "other::---"] });
   tree.put({ path: "/raw/sales/new-empty", type: "directory", owner: "sales-owner", group: "sales-group", permission: "750", acl: [...NAMED, ...DEFAULTS] });
 }
-
-/** validate's JSON report as printed (`out`: as --out writes it, with the full list beside it). */
-async function validateJson(e: Env, out = false): Promise<{ code: number | null; report: { ok: boolean; counts: Record<string, number>; folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[] }; file: string }> {
-  const inventory = path.join(e.dir, "gen1.jsonl");
-  writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
-  const base = path.join(e.dir, `report-${Date.now()}`);
-  const r = await runScriptAsync("validate", ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json", ...(out ? ["--out", base] : [])], sharedKey);
-  const file = `${base}.json`;
-  if (!out) writeFileSync(file, r.stdout);
-  return { code: r.code, report: JSON.parse(r.stdout), file };
-}
-
-async function reconcileCli(e: Env, args: string[], hooks: { signal?: AbortSignal; onCopyStarted?: (id: string) => void } = {}): Promise<{ code: number; out: string }> {
-  let out = "";
-  const code = await main(
-    ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", path.join(e.dir, "journal.jsonl"), ...args],
-    { out: (s) => (out += s), err: (s) => (out += s), env: { ...sharedKey }, tty: false, credential, pollIntervalMs: 20, ...hooks },
-  );
-  return { code, out };
-}
-
-const catchUpRuns = (e: Env) => [...e.rig.factory.runs.records.values()].filter((r) => r.pipelineName === "catch-up");
 
 describe("validate → reconcile → validate until zero", () => {
   let e: Env;
@@ -118,10 +56,16 @@ describe("validate → reconcile → validate until zero", () => {
     expect(dry.code).toBe(EXIT_FAILED);
     expect(dry.out).toContain("directories created: 3\n  files copied by catch-up: 1\n  ACLs set: 1\n  extra paths deleted: 2");
     expect(await listGen2(e.rig.gen2, "raw")).toEqual(gen2Before);
+    // Without --report, reconcile's own validate plans the same, its listings' progress on stderr.
+    const planned = await reconcileCli(e, ["--delete", "--dry-run"]);
+    expect(planned.out).toContain("directories created: 3\n  files copied by catch-up: 1\n  ACLs set: 1\n  extra paths deleted: 2");
+    expect(planned.out).toMatch(/^listing source \/raw\/sales: 9 paths \(/m);
+    // The target was listed by the validate above: its count is the total expected.
+    expect(planned.out).toMatch(/^listing target raw\/sales: 6 \/ 6 paths \(/m);
 
     const fixed = await reconcileCli(e, ["--report", before.file, "--delete", "--json"]);
     expect(fixed.code).toBe(EXIT_OK);
-    const result = JSON.parse(fixed.out);
+    const result = JSON.parse(fixed.stdout);
     expect(result).toMatchObject({ ok: true, done: { mkdir: 3, copy: 1, acl: 1, delete: 2 }, unfixable: [], softDeleteDays: 7, catchUp: { status: "Succeeded", files: 1, lists: 1 } });
     expect(catchUpRuns(e)).toHaveLength(1);
 
@@ -140,7 +84,7 @@ describe("validate → reconcile → validate until zero", () => {
     }
     expect(raw.get("sales/2026/03")).toMatchObject({ isDir: true, owner: "owner-oid", group: "group-oid", acl: ["group::rwx", "other::---", "user::rwx"] });
     expect((await listGen2(e.rig.gen2, "curated")).map((p) => p.path)).toEqual(["finance", "finance/q1"]);
-  });
+  }, 90_000);
 });
 
 describe("a reconcile interrupted mid-way resumes from its journal (the report's full list kept beside it)", () => {
@@ -168,9 +112,50 @@ describe("a reconcile interrupted mid-way resumes from its journal (the report's
 
     const resumed = await reconcileCli(e, ["--resume", "--delete", "--json"]);
     expect(resumed.code).toBe(EXIT_OK);
-    expect(JSON.parse(resumed.out)).toMatchObject({ ok: true, resumed: 3, done: { mkdir: 0, acl: 1, delete: 2 }, catchUp: { status: "Succeeded" } });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, resumed: 3, done: { mkdir: 0, acl: 1, delete: 2 }, catchUp: { status: "Succeeded" } });
     expect(catchUpRuns(e)).toHaveLength(1);
     const after = await validateJson(e);
     expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
   });
+});
+
+describe("a reconcile stopped by SIGTERM", () => {
+  let e: Env;
+  beforeAll(async () => {
+    e = await setUp();
+    mutateGen1(e);
+  });
+  afterAll(() => tearDown(e));
+
+  it("exits 143 with its journal unlocked; --resume then leaves nothing to fix", async () => {
+    const before = await validateJson(e);
+    const journal = path.join(e.dir, "journal.jsonl");
+    // Every Gen2 request takes 0.5 s: the run is mid-request when the signal comes.
+    e.rig.dfs.faults = { latencyMs: 500 };
+    const args = ["--config-file", e.configFile, "--outputs", e.outputsFile, "--endpoint", e.arm.endpoint, "--account-url", e.rig.dfs.url, "--source-account-url", e.rig.gen1.url, "--journal", journal, "--report", before.file, "--delete"];
+    // node with the tsx loader, not the tsx CLI, which would run reconcile in a grandchild.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "reconcile.ts"), ...args], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...sharedKey, ADLS_MIGRATION_GEN1_TOKEN: e.rig.gen1.token, ADLS_MIGRATION_ARM_TOKEN: "test-arm-token" },
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const done = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").filter((l) => l.includes('"t":"done"')).length : 0);
+    for (let i = 0; i < 400 && done() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(done()).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(output).toContain(`reconcile: interrupted; the journal ${journal} holds what was done`);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+
+    e.rig.dfs.faults = {};
+    const resumed = await reconcileCli(e, ["--resume", "--delete", "--json"]);
+    expect(resumed.out).not.toContain("in use");
+    expect(resumed.code).toBe(EXIT_OK);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, unfixable: [], catchUp: { status: "Succeeded" } });
+    expect(catchUpRuns(e)).toHaveLength(1);
+    const after = await validateJson(e);
+    expect(after.report.counts).toEqual({ missing: 0, extra: 0, type: 0, size: 0, stale: 0, acl: 0 });
+  }, 60_000);
 });

@@ -141,7 +141,7 @@ describe("validate stops on a continuation token it was given before", () => {
       accountUrl: dfs.url,
       filesystem: "raw",
       root: "data",
-      credential: new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+      credential: { accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY },
       describe: "abfss://raw@acct.dfs.core.windows.net/data",
       pageSize: 1,
       maxTries: 1,
@@ -154,26 +154,28 @@ describe("validate stops on a continuation token it was given before", () => {
   }, 10_000);
 });
 
-describe("validate removes its scratch files on signals", () => {
-  let dfs: DfsServer;
+describe("validate stopped by SIGINT, SIGTERM or SIGHUP", () => {
+  let gen1: WebHdfsServer;
   beforeAll(async () => {
     // Every request waits 30 s: the target is still listing when the signal comes.
-    dfs = await startDfsServer({ latencyMs: 30_000 });
-    dfs.createFilesystem("raw");
-    dfs.createPath("raw", "data/x");
+    gen1 = await startWebHdfsServer({ entries: [{ path: "/data/x", size: 1 }], latencyMs: 30_000 });
   });
-  afterAll(() => dfs.close());
+  afterAll(() => gen1.close());
 
-  const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
   const source = jsonl(Array.from({ length: 2500 }, (_, i) => ({ path: `f${i}`, size: i })));
 
   it.each([
     ["SIGINT", 130],
     ["SIGTERM", 143],
-  ] as const)("%s: exit %i, no spilled run left behind", async (signal, code) => {
+    ["SIGHUP", 129],
+  ] as const)("%s: exit %i at once, the target's listing aborted, no scratch file left", async (signal, code) => {
     const tmp = mkdtempSync(path.join(tmpdir(), "validate-signal-"));
-    const args = ["--source", source, "--target", "abfss://raw@acct.dfs.core.windows.net/data", "--account-url", dfs.url, "--run-size", "1000", "--tmp-dir", tmp];
-    const child = spawn(TSX, [path.join(PROJECT_DIR, "scripts", "validate.ts"), ...args], { env: { ...process.env, ...sharedKey } });
+    const args = ["--source", source, "--target", "adl://lake.azuredatalakestore.net/data", "--account-url", gen1.url, "--run-size", "1000", "--tmp-dir", tmp];
+    // node with the tsx loader, not the tsx CLI: that one relays SIGINT and SIGTERM only, and runs the command in a grandchild.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "validate.ts"), ...args], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ADLS_MIGRATION_GEN1_TOKEN: gen1.token },
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
@@ -181,10 +183,43 @@ describe("validate removes its scratch files on signals", () => {
     // Up to 25 s: a tsx start on a loaded 2-core machine can take most of 10.
     for (let i = 0; i < 500 && runs().length < 1; i++) await new Promise((r) => setTimeout(r, 50));
     expect(runs().length).toBe(1); // the comparison's database is on disk
+    const sent = Date.now();
     child.kill(signal);
     expect(await closed).toBe(code);
-    expect(stderr).toContain(`validate: interrupted by ${signal}; scratch files removed`);
+    // Far less than the 30 s the target's request takes: the listing was aborted, not waited for.
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(stderr).toContain(`${signal}: stopping at the next resumable point`);
+    expect(stderr).toContain("validate: interrupted; no report was written and the scratch files are removed: run it again");
     expect(readdirSync(tmp)).toEqual([]);
+  }, 45_000);
+
+  it("a second signal a second later ends the process at once, while a live Gen2 request still holds it", async () => {
+    // The Gen2 reader does not take the stop signal: its pending 30 s request keeps the process after the first.
+    const dfs = await startDfsServer({ latencyMs: 30_000 });
+    dfs.createFilesystem("raw");
+    const tmp = mkdtempSync(path.join(tmpdir(), "validate-signal-"));
+    const args = ["--source", source, "--target", "abfss://raw@acct.dfs.core.windows.net/data", "--account-url", dfs.url, "--tmp-dir", tmp];
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "validate.ts"), ...args], { cwd: PROJECT_DIR, env: { ...process.env, ...sharedKey } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    try {
+      // Up to 25 s for a slow tsx start, until the target's first listing request is in flight.
+      for (let i = 0; i < 500 && !dfs.stats.byOperation["GET listPaths"]; i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill("SIGINT");
+      for (let i = 0; i < 200 && !stderr.includes("validate: interrupted"); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toContain("validate: interrupted; no report was written and the scratch files are removed");
+      await new Promise((r) => setTimeout(r, 1200));
+      const sent = Date.now();
+      child.kill("SIGINT");
+      expect(await closed).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(stderr).toContain("SIGINT again: stopping at once");
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+      await dfs.close();
+    }
   }, 45_000);
 });
 

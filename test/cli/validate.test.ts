@@ -8,6 +8,7 @@ import { InventoryReader } from "../../scripts/sources/inventory";
 import { PathEntry } from "../../scripts/sources/types";
 import { canonicalAcl } from "../../scripts/validate/acl";
 import { validate } from "../../scripts/validate/compare";
+import { main as validateMain } from "../../scripts/validate";
 import { runScriptAsync } from "../support/cli";
 import { WebHdfsServer, startWebHdfsServer } from "../../emulators/gen1/server";
 
@@ -134,6 +135,32 @@ describe("validate (library)", () => {
     expect(gen1Side).toBe(gen2Side);
     expect(canonicalAcl("o", "g", "750", "")).toBe(canonicalAcl("o", "g", "rwxr-x---", "user::rwx,group::r-x,other::---"));
     expect(canonicalAcl("o", "g", "750", "")).not.toBe(canonicalAcl("o", "g", "rwxr-xr--", ""));
+  });
+});
+
+describe("validate in-process, one side failing while the other still lists", () => {
+  let server: WebHdfsServer;
+  beforeAll(async () => {
+    // Every request waits 20 s: the source is still listing when the target fails.
+    server = await startWebHdfsServer({ entries: [{ path: "/lake/a.csv", size: 1 }], latencyMs: 20_000 });
+  });
+  afterAll(() => server.close());
+
+  it("returns exit 1 at once, with the source's listing aborted and the scratch files removed, and the calling process goes on", async () => {
+    const target = path.join(dir, "bad-size.jsonl");
+    writeFileSync(target, '{"path":"a.csv","type":"file","size":1}\n{"path":"b.csv","type":"file","size":"big"}\n');
+    const tmp = mkdtempSync(path.join(tmpdir(), "validate-fail-"));
+    let err = "";
+    const started = Date.now();
+    const code = await validateMain(
+      ["--source", "adl://lake.azuredatalakestore.net/lake", "--source-account-url", server.url, "--target", target, "--tmp-dir", tmp],
+      { out: () => undefined, err: (s) => (err += s), env: { ADLS_MIGRATION_GEN1_TOKEN: server.token }, tty: false },
+    );
+    expect(code).toBe(1);
+    expect(err).toContain(`validate: ${target}:2: size "big" is not a byte count`);
+    // Far less than the 20 s the source's first request takes: its listing was stopped, not waited for.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
 

@@ -22,12 +22,7 @@ export interface FactoryRig {
   dfs: DfsServer;
   gen2: DataLakeServiceClient;
   reseedGen1(entries: Gen1Seed[], faults?: Gen1Fault[]): void;
-  /**
-   * `pulumi up` of a changed plan into the running factory: every object is
-   * replaced by the new plan's; a trigger whose definition did not change
-   * keeps its state (windows run, started or stopped), as ADF keeps an
-   * untouched trigger; a changed or removed one loses it.
-   */
+  /** `pulumi up` of a changed plan into the running factory (FactoryEmulator.deploy). */
   redeploy(plan: Plan): void;
   close(): Promise<void>;
 }
@@ -56,16 +51,7 @@ export async function startFactoryRig(plan: Plan, gen1: Gen1Seed[], opts: { cloc
       for (const seed of entries) gen1Server.tree.put(seed);
       gen1Server.faults.splice(0, gen1Server.faults.length, ...faults.map((f) => ({ ...f })));
     },
-    redeploy(next) {
-      const fresh = catalogFromPlan(next.resources);
-      for (const key of ["linkedServices", "datasets", "pipelines", "triggers"] as const) {
-        catalog[key].clear();
-        for (const [name, def] of fresh[key]) catalog[key].set(name, def);
-      }
-      for (const [name, state] of [...factory.triggers]) {
-        if (JSON.stringify(state.definition) !== JSON.stringify(catalog.triggers.get(name))) factory.triggers.delete(name);
-      }
-    },
+    redeploy: (next) => factory.deploy(catalogFromPlan(next.resources)),
     async close() {
       await Promise.all([gen1Server.close(), dfs.close()]);
     },
