@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from "child_process";
-import { existsSync, readFileSync, writeFileSync } from "fs";
 import { cpus } from "os";
 import * as path from "path";
 import { createInterface } from "readline";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
 import { Gen2Reader, ListingMode } from "../scripts/sources/gen2";
+import { recordSection } from "./results";
 
 /**
  * `npm run bench:listing [-- --paths <n>] [--record]`: a Gen2 tree of about
@@ -91,17 +91,6 @@ function section(paths: number, runs: Listed[], ratio: number): string {
   ].join("\n");
 }
 
-function record(text: string): void {
-  const file = path.join(__dirname, "RESULTS.md");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
-  const start = current.search(/^## listing\b/m);
-  const rest = start >= 0 ? current.slice(start + 1).search(/^## /m) : -1;
-  const next = rest >= 0 ? start + 1 + rest : -1;
-  const updated = start < 0 ? `${current.trimEnd()}\n\n${text}` : `${current.slice(0, start)}${text}${next >= 0 ? `\n${current.slice(next)}` : ""}`;
-  writeFileSync(file, `${updated.trimEnd()}\n`);
-  process.stderr.write(`recorded in ${file}\n`);
-}
-
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const at = args.indexOf("--paths");
@@ -123,7 +112,7 @@ async function main(): Promise<number> {
     const same = serial.count === parallel.count && serial.checksum === parallel.checksum && serial.count === target.paths;
     if (!same) process.stderr.write("DIFFERENT RESULTS: the two listings do not agree\n");
     if (args.includes("--record")) {
-      if (wanted === DEFAULT_PATHS && same) record(text);
+      if (wanted === DEFAULT_PATHS && same) recordSection("listing", text);
       else process.stderr.write("not recorded: --record needs the default size and agreeing listings\n");
     }
     return same && ratio >= TARGET_RATIO ? 0 : 1;

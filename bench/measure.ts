@@ -15,16 +15,25 @@ export interface Measured {
 export const ROOT = path.join(__dirname, "..");
 const PROBE = path.join(__dirname, "rssProbe.cjs");
 
-/** The node arguments `npm run validate` uses in the tree at `projectDir` (heap caps included), so the bench measures the real command. */
-export function validateCommand(projectDir = ROOT): string[] {
-  const script = (JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.validate;
+/**
+ * The node arguments of `npm run <name>` in the tree at `projectDir`
+ * (heap caps included), so a bench measures the real command: "node <args>"
+ * as written, "tsx <file>" as node --import tsx <file> (what tsx runs,
+ * without its wrapper process).
+ */
+export function npmScriptArgs(name: string, projectDir = ROOT): string[] {
+  const script = (JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts[name];
   const [bin, ...args] = script.split(/\s+/);
-  if (bin !== "node") throw new Error(`${projectDir}/package.json scripts.validate must start with "node" for the bench to measure it: ${script}`);
-  return args;
+  if (bin === "node") return args;
+  if (bin === "tsx") return ["--import", "tsx", ...args];
+  throw new Error(`${projectDir}/package.json scripts.${name} must start with "node" or "tsx" for a bench to measure it: ${script}`);
 }
 
+/** The node arguments `npm run validate` uses in the tree at `projectDir`. */
+export const validateCommand = (projectDir = ROOT): string[] => npmScriptArgs("validate", projectDir);
+
 /** Runs node with bench/rssProbe.cjs preloaded, in `cwd` (the tree whose command it is), killed after 10 minutes. */
-export function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<Measured> {
+export function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Measured> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-rss-"));
   const rssFile = path.join(dir, "rss");
   const started = process.hrtime.bigint();
@@ -50,3 +59,14 @@ export function runMeasured(nodeArgs: string[], args: string[], env: NodeJS.Proc
 }
 
 export const describeRun = (m: Measured): string => `${m.seconds.toFixed(1)} s, peak RSS ${m.peakMb.toFixed(0)} MB, exit ${m.code}`;
+
+/** A bench's entry: its exit code, or 1 with the stack of what it threw. */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

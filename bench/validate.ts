@@ -5,7 +5,7 @@ import * as path from "path";
 import { createInterface } from "readline";
 import { finished } from "stream/promises";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from "../emulators/dfs/server";
-import { DEFAULT_MEMORY_LIMIT } from "../scripts/validate/compare";
+import { DEFAULT_MEMORY_LIMIT } from "../scripts/lib/duckEngine";
 import { BIG_FILESYSTEM, writeBigInputs } from "./inventoryData";
 import { LegacyRun, measureLegacy } from "./legacyEngine";
 import { Measured, ROOT, describeRun, runMeasured, validateCommand } from "./measure";

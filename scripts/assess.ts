@@ -3,15 +3,19 @@ import { writeFileSync } from "fs";
 import { CommandFailed, EXIT_OK, Interrupted, UsageError } from "./lib/cli";
 import { type Io, defineCommand, runMain } from "./lib/command";
 import { reportPaths } from "./lib/dataFile";
+import { DEFAULT_MEMORY_LIMIT, memoryLimitProblem } from "./lib/duckEngine";
 import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP, maxInventoryAge } from "./lib/duration";
 import { ListingCounts } from "./lib/listingCounts";
 import { startProgress } from "./lib/progress";
 import { assess, parseThroughput } from "./assess/analyze";
 import { toMarkdown } from "./assess/report";
 import { openSource, parseSource } from "./sources/open";
-import { PathEntry, SourceError } from "./sources/types";
+import { InputError, ListedField, PathEntry, SourceError } from "./sources/types";
 
 type Flags = Record<string, string | boolean | undefined>;
+
+/** Fields assess cannot do without (validate's check of a saved listing's columns). */
+const REQUIRED: readonly ListedField[] = ["type", "size"];
 
 export const main = defineCommand<Flags>(
   (program) =>
@@ -26,6 +30,8 @@ export const main = defineCommand<Flags>(
       .addOption(new Option("--max-inventory-age <duration>", MAX_INVENTORY_AGE_HELP).default(MAX_INVENTORY_AGE_DEFAULT))
       .option("--account-url <url>", "endpoint instead of https://<account>.azuredatalakestore.net / .dfs.core.windows.net")
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
+      .addOption(new Option("--memory-limit <size>", "DuckDB memory limit (<n>KB|MB|GB); it spills to --tmp-dir beyond it").default(DEFAULT_MEMORY_LIMIT))
+      .option("--tmp-dir <dir>", "where DuckDB's spill files go (default: the OS temp dir); removed on every exit")
       .option("--out <base>", "write <base>.md and <base>.json")
       .option("--json", "print the JSON report on stdout instead of Markdown", false),
   run,
@@ -50,15 +56,20 @@ async function run(o: Flags, io: Io): Promise<number> {
   const top = whole("--top", String(o.top));
   const examples = whole("--examples", String(o.examples));
   const retries = whole("--retries", String(o.retries));
+  const memoryProblem = memoryLimitProblem(String(o.memoryLimit));
+  if (memoryProblem) problems.push(memoryProblem);
   if (problems.length > 0 || !spec || throughput === undefined) throw new UsageError("assess: bad arguments", problems);
 
+  const acls = o.acls === true;
+  // As validate: without a type or size column every path would count as a file of 0 bytes; --acls needs the ACL column.
+  const list = { acls, require: [...REQUIRED, ...(acls ? (["acl"] as const) : [])] };
   const reader = openSource(spec, { accountUrl: o.accountUrl as string | undefined, retries, env: io.env });
   const progress = startProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   const counts = new ListingCounts(io.env);
-  const counter = progress.counter("listing", counts.expected(reader.describe));
   async function* counted(): AsyncIterable<PathEntry> {
+    const counter = progress.counter("listing", counts.expected(reader.describe));
     let listed = 0;
-    for await (const e of reader.list({ acls: o.acls === true, signal: io.signal })) {
+    for await (const e of reader.list({ ...list, signal: io.signal })) {
       // A reader that does not take the signal stops here, at its next entry.
       io.signal?.throwIfAborted();
       counter.increment();
@@ -71,9 +82,19 @@ async function run(o: Flags, io: Io): Promise<number> {
   }
   let result;
   try {
-    result = await assess(reader.describe, counted(), { acls: o.acls === true, throughput, top, examples });
+    // Paths are counted as they stream in; DuckDB reads inventory files without a row passing through here.
+    const files = reader.inventoryFiles?.(list);
+    result = await assess(reader.describe, files ?? counted(), {
+      acls,
+      throughput,
+      top,
+      examples,
+      memoryLimit: String(o.memoryLimit),
+      tmpDir: o.tmpDir as string | undefined,
+    });
   } catch (err) {
     if (io.signal?.aborted) throw new Interrupted("assess: interrupted; no report was written: run it again");
+    if (err instanceof InputError) throw new UsageError(`assess: ${err.message}`);
     if (err instanceof SourceError) throw new CommandFailed(`assess: ${err.message}`);
     throw err;
   } finally {

@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { Option } from "commander";
 import { parseStackConfig } from "../components/config/load";
+import type { StackConfig } from "../components/config/schema";
 import { dataLakeClient } from "./acl/client";
 import { loadPrincipalsFile } from "./acl/spec";
 import { factoryClient, factoryTarget } from "./factory/target";
@@ -16,12 +17,12 @@ import { type StackOutputs, readStackOutputs } from "./lib/stackOutputs";
 import { stateDir } from "./lib/stateDir";
 import { gen1FileLists } from "./reconcile/gen1Lists";
 import { refuseUnfinished } from "./reconcile/journal";
-import { type Report, keepBesideJournal, readReport } from "./reconcile/report";
+import { type Report, type ReportFolder, keepBesideJournal, readReport } from "./reconcile/report";
 import { formatResult } from "./reconcile/output";
 import { DEFAULT_CONCURRENCY, DEFAULT_LIST_FOLDER, DEFAULT_MAX_DELETE, type ReconcileResult, reconcile } from "./reconcile/run";
 import { validateReport } from "./reconcile/validateFirst";
+import { createScratch, removeScratch } from "./lib/scratch";
 import { listingDisplay } from "./validate/listingProgress";
-import { createScratch, removeScratch } from "./validate/scratch";
 import { folderPairs } from "./validate/stack";
 import { readPrincipalMap } from "./validate/settings";
 
@@ -134,19 +135,13 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
   // Last before the try below, which removes a validate's scratch folder whatever happens.
   const { report, scratch } = await reportToActOn(f, journal, problems, io);
-  const reported = report.folders;
-  // bidirectional-sync: a folder written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
-  // deletes what Gen1 lacks, so acting on such a folder would overwrite or delete Gen2's own writes.
-  const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
-  const folders = reported.filter((s) => !gen2Written.has(s.source));
-  for (const s of reported) {
-    if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
-  }
   const retry = { maxAttempts: retries + 1 };
   const progress = startProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   const counter = progress.counter("reconciled");
   let result: ReconcileResult;
   try {
+    // Inside the try: a refusal here still removes a validate's scratch folder.
+    const folders = writtenOnGen1(report.folders, config, io);
     result = await reconcile({ folders, list: report.list }, {
       gen2: dataLakeClient((f.accountUrl ?? outputs.dfsEndpoint).replace(/\/+$/, ""), io.env),
       factory: factoryConnection(outputs, armCredential, f.endpoint),
@@ -175,6 +170,29 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/**
+ * The reported folders reconcile acts on. bidirectional-sync: a folder
+ * written on Gen2 holds its truth there. Reconcile copies Gen1 → Gen2 and
+ * deletes what Gen1 lacks, so acting on such a folder would overwrite or
+ * delete Gen2's own writes: skipped. A section validate compared Gen2 →
+ * Gen1 for a folder the stack writes on Gen1 now (flipped back since) has
+ * mirrored kinds, and its Gen1 → Gen2 differences are unknown: refused.
+ */
+function writtenOnGen1(reported: ReportFolder[], config: StackConfig, io: Io): ReportFolder[] {
+  const gen2Written = new Set(config.migration.folders.filter((x) => x.writer === "gen2").map((x) => x.source));
+  const outdated = reported.filter((s) => s.gen2ToGen1 && !gen2Written.has(s.source));
+  if (outdated.length > 0) {
+    throw new UsageError(
+      "reconcile: the report compared folders Gen2 → Gen1 that the stack no longer writes on Gen2",
+      outdated.map((s) => `${s.source} → ${s.filesystem}/${s.target}: validated with writer: gen2 (Gen2 as the source); validate again with the stack as it is now`),
+    );
+  }
+  for (const s of reported) {
+    if (gen2Written.has(s.source)) io.err(`skipped ${s.source} → ${s.filesystem}/${s.target}: written on Gen2 (writer: gen2); reconcile copies Gen1 → Gen2 only and would overwrite or delete Gen2's writes\n`);
+  }
+  return reported.filter((s) => !gen2Written.has(s.source));
+}
+
 function factoryConnection(outputs: StackOutputs, credential: TokenCredential, endpoint: string | undefined) {
   const target = factoryTarget(outputs);
   if (!target.pipelines.includes("catch-up")) throw new UsageError(`the stack's factory ${target.factoryName} has no catch-up pipeline; deploy this version of the stack first (pulumi up)`);
@@ -192,7 +210,7 @@ async function reportToActOn(f: Flags, journal: string, problems: string[], io: 
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
   if (f.report) return besideJournal(f, journal, f.report, `--report ${f.report}`);
   if (f.resume && existsSync(saved)) return besideJournal(f, journal, saved, saved);
-  const scratch = createScratch();
+  const scratch = createScratch("reconcile");
   try {
     const file = await validateReport(
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },

@@ -8,7 +8,8 @@ import { MAX_INVENTORY_AGE_DEFAULT, MAX_INVENTORY_AGE_HELP } from "./lib/duratio
 import { DEFAULT_LIST_CONCURRENCY } from "./sources/byDirectory";
 import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { DEFAULT_MEMORY_LIMIT } from "./lib/duckEngine";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
 import { differencesPath, openDifferencesFile } from "./validate/differencesFile";
 import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
@@ -68,6 +69,7 @@ async function run(o: Flags, io: Io): Promise<number> {
       const shown = comparisonProgress(display, pair);
       const result = await validate(pair.source, pair.target, {
         acls: pair.acls,
+        staleFrom: pair.staleFrom,
         runSize: settings.runSize,
         memoryLimit: settings.memoryLimit,
         maxListed: settings.maxListed,

@@ -1,4 +1,5 @@
-import { Assessment, NAME_RULES } from "./analyze";
+import type { Assessment } from "./analyze";
+import { NAME_RULES } from "./rules";
 
 export function formatBytes(n: number): string {
   const units = ["B", "KB", "MB", "GB", "TB", "PB"];

@@ -7,7 +7,7 @@ import { changeGen1, landBatches, landedInBothLakes } from "./workloads";
  * The road map of each pattern (docs/patterns.md, "How to run it" and
  * "Cut-over"), as the demo rehearses it. Every one ends validate →
  * reconcile → validate with zero differences; bidirectional-sync then
- * flips a folder's writer.
+ * flips a folder's writer and validates once more, again to zero.
  */
 
 export type DemoPattern = "lift-and-shift" | "incremental" | "dual-pipeline" | "bidirectional-sync";
@@ -49,6 +49,8 @@ const ROADMAPS: Record<DemoPattern, () => DemoStep[]> = {
     windowsGate(0),
     ...converge("Validate after the window", afterWindowsSeeded),
     ...writerFlip,
+    // validate --stack compares a writer: gen2 folder Gen2 → Gen1, the way its window copies it.
+    validate("Validate the flipped stack: its Gen2-written folder compared Gen2 → Gen1, zero differences", () => ({})),
   ],
 };
 

@@ -136,7 +136,7 @@ async function runCommand(step: CommandStep, ctx: DemoContext, env: NodeJS.Proce
 
 /** A validate JSON report in a few lines: totals, then each folder's differences with examples. */
 function summary(json: string): string {
-  let r: { ok: boolean; matched: number; counts: Record<string, number>; folders: { folder?: { source: string; filesystem: string; target: string }; counts: Record<string, number>; differences?: { kind: string; path: string }[] }[] };
+  let r: { ok: boolean; matched: number; counts: Record<string, number>; folders: { folder?: { source: string; filesystem: string; target: string; direction?: { from: string } }; counts: Record<string, number>; differences?: { kind: string; path: string }[] }[] };
   try {
     r = JSON.parse(json) as typeof r;
   } catch {
@@ -145,7 +145,9 @@ function summary(json: string): string {
   const kinds = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
   const lines = [`${r.ok ? "no differences" : "differences"}: ${kinds(r.counts)}; ${r.matched} paths match`];
   for (const f of r.folders) {
-    const name = f.folder ? `${f.folder.source} → ${f.folder.filesystem}/${f.folder.target}` : "";
+    const gen2 = f.folder ? `${f.folder.filesystem}/${f.folder.target}` : "";
+    // A writer: gen2 folder is compared Gen2 → Gen1, as validate's own heading says.
+    const name = !f.folder ? "" : f.folder.direction ? `${gen2} → ${f.folder.source} (Gen2 → Gen1)` : `${f.folder.source} → ${gen2}`;
     lines.push(`${name}: ${kinds(f.counts)}`);
     for (const d of (f.differences ?? []).slice(0, 6)) lines.push(`  ${d.kind.padEnd(7)} ${d.path}`);
   }

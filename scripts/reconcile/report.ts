@@ -36,8 +36,11 @@ export type ReportDifference = z.infer<typeof difference>;
 
 const counts = z.object(Object.fromEntries(DIFFERENCE_KINDS.map((k) => [k, z.number().int().min(0)])) as Record<DifferenceKind, z.ZodNumber>);
 
+/** validate --stack's direction of a bidirectional-sync folder written on Gen2: its source is Gen2, its target Gen1. */
+const gen2ToGen1 = z.object({ from: z.literal("gen2"), to: z.literal("gen1") });
+
 const folder = z.object({
-  folder: z.object({ source: z.string(), filesystem: z.string(), target: z.string() }).optional(),
+  folder: z.object({ source: z.string(), filesystem: z.string(), target: z.string(), direction: gen2ToGen1.optional() }).optional(),
   counts,
   problems: z.array(z.string()),
   differences: z.array(difference),
@@ -54,6 +57,13 @@ export interface ReportFolder {
   source: string;
   filesystem: string;
   target: string;
+  /**
+   * The section compared Gen2 (source) with Gen1 (target): its kinds are
+   * mirrored (`missing` is on Gen2 only, `stale` a newer Gen2 file), so none
+   * of its differences is read (its lines of a full list are still counted
+   * and hashed with the rest); reconcile skips it.
+   */
+  gen2ToGen1?: true;
 }
 
 /** Every difference of a report, from one of its two places. */
@@ -69,8 +79,9 @@ export interface Report {
 /**
  * Parses a report, refusing one reconcile would act on only in part:
  * sections without a folder, problems, or lists cut at --max-listed with no
- * full list beside them. `dir` is where the report is (its full list is named
- * relative to it).
+ * full list beside them. A section compared Gen2 → Gen1 is kept without its
+ * differences, whatever they are. `dir` is where the report is (its full
+ * list is named relative to it).
  */
 export function parseReport(raw: unknown, from: string, dir: string): Report {
   const parsed = reportSchema.safeParse(raw);
@@ -84,12 +95,16 @@ export function parseReport(raw: unknown, from: string, dir: string): Report {
   let cut = false;
   sections.forEach((f, i) => {
     const where = `folders[${i}]`;
+    if (f.folder?.direction) {
+      folders.push({ index: i, source: f.folder.source, filesystem: f.folder.filesystem, target: f.folder.target, gen2ToGen1: true });
+      return;
+    }
     if (!f.folder) problems.push(`${where}: no folder mapping; produce the report with validate --stack/--config-file, so each path's Gen1 and Gen2 location is known`);
     for (const p of f.problems) problems.push(`${where}: validate reported a problem: ${p}`);
     const short = full ? [] : cutLists(where, f);
     cut ||= short.length > 0;
     problems.push(...short);
-    if (f.folder) folders.push({ index: i, ...f.folder });
+    if (f.folder) folders.push({ index: i, source: f.folder.source, filesystem: f.folder.filesystem, target: f.folder.target });
   });
   if (cut) {
     problems.push("validate --out <base> writes every difference to <base>.differences.jsonl, whatever --max-listed: pass --report <base>.json with it beside the report");
@@ -99,7 +114,7 @@ export function parseReport(raw: unknown, from: string, dir: string): Report {
   if (problems.length > 0) throw new UsageError(`${from}: reconcile cannot act on this report`, problems);
   const list: DifferenceList = full
     ? { kind: "file", file: path.resolve(dir, full.path), sha256: full.sha256, lines: full.differences, counts: sections.map((f) => f.counts) }
-    : { kind: "inline", sections: sections.map((f) => f.differences) };
+    : { kind: "inline", sections: sections.map((f) => (f.folder?.direction ? [] : f.differences)) };
   return { folders, list };
 }
 

@@ -28,6 +28,7 @@ export async function validateReport(flags: ValidateFlags, projectDir: string, d
       try {
         const result = await validate(pair.source, pair.target, {
           acls: pair.acls,
+          staleFrom: pair.staleFrom,
           runSize: settings.runSize,
           maxListed: settings.maxListed,
           allowEmpty: settings.allowEmpty,

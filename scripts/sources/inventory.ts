@@ -1,6 +1,7 @@
-import { createReadStream } from "fs";
+import { createReadStream, existsSync, statSync } from "fs";
 import { parse } from "csv-parse";
 import { COLUMNS, isDirectory, toEpoch } from "./columns";
+import type { InventoryFiles } from "./duckListing";
 import { InputError, ListOptions, ListedField, PathEntry, SourceError, SourceReader } from "./types";
 
 /**
@@ -14,6 +15,11 @@ import { InputError, ListOptions, ListedField, PathEntry, SourceError, SourceRea
  * CSV header, or as a key of every JSON line (directories need no size; a
  * line without "acl" has no entries beyond its permission bits). A missing
  * one is an InputError naming the column, never a silent default.
+ *
+ * A CSV file is read by DuckDB directly where a DuckDB engine takes the
+ * listing (`inventoryFiles`); JSON lines always stream through `list`: their
+ * keys may differ from line to line, and a file line without a size is
+ * refused naming its line, which DuckDB's one inferred schema cannot do.
  */
 export class InventoryReader implements SourceReader {
   readonly describe: string;
@@ -23,6 +29,14 @@ export class InventoryReader implements SourceReader {
     private readonly format: "csv" | "jsonl",
   ) {
     this.describe = file;
+  }
+
+  inventoryFiles(opts: ListOptions = {}): InventoryFiles | undefined {
+    if (this.format !== "csv") return undefined;
+    if (!existsSync(this.file)) throw new SourceError(`${this.file}: cannot read inventory file: it does not exist`);
+    // An empty file has no header: csv-parse lists no path from it, where DuckDB would invent a column "column0" and refuse it.
+    if (statSync(this.file).size === 0) return undefined;
+    return { files: [this.file], format: "csv", where: this.file, require: opts.require };
   }
 
   async *list(listOpts: ListOptions = {}): AsyncIterable<PathEntry> {

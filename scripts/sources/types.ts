@@ -50,10 +50,11 @@ export interface SourceReader {
   hint?(): string | undefined;
   /**
    * Saved inventory files a DuckDB engine can read directly instead of
-   * calling `list` (no row through JavaScript); throws what `list` would for
-   * an unusable input (a missing file, no ACL columns when asked for).
+   * calling `list` (no row through JavaScript), or undefined when this input
+   * is to be listed after all; throws what `list` would for an unusable
+   * input (a missing file, no ACL columns when asked for).
    */
-  inventoryFiles?(opts?: ListOptions): InventoryFiles;
+  inventoryFiles?(opts?: ListOptions): InventoryFiles | undefined;
 }
 
 /** The source could not be read (unreachable, denied, malformed response): exit 1 with this message. */

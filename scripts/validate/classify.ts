@@ -45,6 +45,14 @@ export interface Difference {
 export interface ClassifyOptions {
   /** Undefined: owners, groups and ACLs are not compared. */
   acls?: AclComparison;
+  /**
+   * Epoch ms: a source file modified before it is never stale. For a folder
+   * compared Gen2 → Gen1 (bidirectional-sync, writer: gen2), the folder's
+   * writerSince: Gen2 files older than it are Data Factory's copies from
+   * Gen1 made before the flip, which no Gen2 → Gen1 window copies, so their
+   * Gen1 originals are older by construction. Undefined: no bound.
+   */
+  staleFrom?: number;
 }
 
 export interface Classified {
@@ -63,7 +71,7 @@ export interface Classified {
  *   the target: stale (the source changed after it was copied). Whole
  *   seconds, because Gen2 reports Last-Modified with one-second resolution
  *   (RFC 1123 dates), so a copy made in the same second as the source write
- *   is not flagged;
+ *   is not flagged; with `staleFrom`, only sources modified at or after it;
  * - with ACL comparison, owner/group/ACL not equal under its mode: acl
  *   (in addition to a size or stale difference of the same path).
  */
@@ -81,7 +89,7 @@ export function classify(path: string, s: Listed | undefined, t: Listed | undefi
   const files = s.type === "file";
   const timesCompared = files && s.modified !== null && t.modified !== null;
   if (files && s.size !== t.size) add("size", String(s.size), String(t.size));
-  else if (files && isStale(s.modified, t.modified)) add("stale", iso(s.modified), iso(t.modified));
+  else if (files && isStale(s.modified, t.modified, opts.staleFrom)) add("stale", iso(s.modified), iso(t.modified));
   if (opts.acls) {
     const side = (m: Listed) => ({ owner: m.owner ?? "", group: m.group ?? "", permissions: m.permissions ?? "", acl: m.acl });
     const a = compareAcl(side(s), side(t), opts.acls);
@@ -90,9 +98,10 @@ export function classify(path: string, s: Listed | undefined, t: Listed | undefi
   return { differences, timesCompared };
 }
 
-/** Same-size files: the source was modified in a later whole second than the target (rule above); false without both times. */
-export function isStale(sourceMs: number | null, targetMs: number | null): boolean {
-  return sourceMs !== null && targetMs !== null && Math.floor(sourceMs / 1000) > Math.floor(targetMs / 1000);
+/** Same-size files: the source was modified in a later whole second than the target, and not before `staleFrom` (rule above); false without both times. */
+export function isStale(sourceMs: number | null, targetMs: number | null, staleFrom?: number): boolean {
+  if (sourceMs === null || targetMs === null || (staleFrom !== undefined && sourceMs < staleFrom)) return false;
+  return Math.floor(sourceMs / 1000) > Math.floor(targetMs / 1000);
 }
 
 function iso(ms: number | null): string {

@@ -1,10 +1,11 @@
-import { checkInventoryColumns } from "../sources/duckListing";
-import { InputError, ListOptions, SourceError, SourceReader } from "../sources/types";
+import { DEFAULT_MEMORY_LIMIT, Engine, openEngine } from "../lib/duckEngine";
+import { createScratch, removeScratch } from "../lib/scratch";
+import { DEFAULT_FLUSH_ROWS, checkFiles, loadListing } from "../sources/duckLoad";
+import { ListOptions, SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
 import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
-import { DEFAULT_FLUSH_ROWS, Engine, Tally, differenceTable, loadSide, openEngine, settled, unsettled } from "./duckEngine";
+import { Shortcut, Tally, differenceTable, settled, unsettled } from "./duckEngine";
 import { prefixHints } from "./hints";
-import { createScratch, removeScratch } from "./scratch";
 
 export { DIFFERENCE_KINDS } from "./classify";
 export type { Difference, DifferenceKind } from "./classify";
@@ -42,12 +43,12 @@ export const DEFAULT_RUN_SIZE = DEFAULT_FLUSH_ROWS;
 export const MIN_RUN_SIZE = 1000;
 /** Examples kept per difference kind: default 1000 (range ≥ 0). */
 export const DEFAULT_MAX_LISTED = 1000;
-/** DuckDB's memory limit: default 512MB; it spills to the scratch directory beyond it. */
-export const DEFAULT_MEMORY_LIMIT = "512MB";
 
 export interface ValidateOptions {
   /** Undefined (default): owners, groups and ACLs are not compared. */
   acls?: AclComparison;
+  /** Epoch ms: source files modified before it are never stale (classify's staleFrom); default: no bound. */
+  staleFrom?: number;
   /** Paths per side appended before they are handed to DuckDB (bounds the appender's buffer); default 100 000. */
   runSize?: number;
   /** DuckDB memory limit ("512MB" default; "<n>KB|MB|GB"); beyond it DuckDB spills to the scratch directory. */
@@ -94,7 +95,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   const withAcl = opts.acls !== undefined;
   const list = { acls: withAcl, require: withAcl ? REQUIRED_WITH_ACLS : REQUIRED };
   // One scratch directory for the database and its spill files, removed whatever happens (process exit included).
-  const scratch = createScratch(opts.tmpDir);
+  const scratch = createScratch("validate", opts.tmpDir);
   // The caller's stop, or the first side's failure: the other side's listing is of no use then.
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
@@ -102,9 +103,16 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
   let both: Promise<number>[] = [];
   const interrupt = () => engine?.connection.interrupt();
   try {
-    engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
-    const load = (side: SourceReader, table: "source" | "target"): Promise<number> =>
-      loadSide(engine!, table, side, list, { withAcl, flushRows: opts.runSize ?? DEFAULT_RUN_SIZE, onEntry: () => opts.onListed?.(table), signal }).then(
+    // A database file, as benchmarked for validate (10 M paths a side under 1 GB, bench/RESULTS.md): the tables stored compressed.
+    engine = await openEngine(scratch, { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads, storage: "file" });
+    const carry = { owners: withAcl, acl: withAcl };
+    const load = async (side: SourceReader, table: "source" | "target"): Promise<number> =>
+      loadListing(await engine!.connect(), table, side.inventoryFiles?.(list) ?? side.list({ ...list, signal }), side.describe, {
+        carry,
+        flushRows: opts.runSize ?? DEFAULT_RUN_SIZE,
+        onEntry: () => opts.onListed?.(table),
+        signal,
+      }).then(
         (paths) => {
           opts.onLoaded?.(table, paths);
           return paths;
@@ -121,7 +129,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     // The join and counts run on the engine's own connection: a stop interrupts them (duckdb_interrupt, duckdb/duckdb#8064).
     signal.addEventListener("abort", interrupt, { once: true });
     // Not with a principal map: equal raw ids can differ once the source's are mapped.
-    const shortcut = !opts.acls?.principalMap;
+    const shortcut = { enabled: !opts.acls?.principalMap, staleFrom: opts.staleFrom };
     const result: ValidateResult = {
       source: { uri: source.describe, paths: sourcePaths },
       target: { uri: target.describe, paths: targetPaths },
@@ -170,7 +178,7 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
 /** Classifies every pair DuckDB did not settle, counting into `result`; returns what it saw for `settled`. */
 async function classifyUnsettled(
   engine: Engine,
-  shortcut: boolean,
+  shortcut: Shortcut,
   result: ValidateResult,
   opts: ValidateOptions,
   signal: AbortSignal,
@@ -182,7 +190,7 @@ async function classifyUnsettled(
     for (const [p, s, t] of chunk) {
       opts.onCompared?.();
       seen.see(s, t);
-      const c = classify(p, s, t, { acls: opts.acls });
+      const c = classify(p, s, t, { acls: opts.acls, staleFrom: opts.staleFrom });
       if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
       if (c.differences.length === 0) result.matched++;
       for (const d of c.differences) {
@@ -237,15 +245,8 @@ function emptySides(source: SourceReader, sourcePaths: number, target: SourceRea
     .map(([name, r]) => `the ${name} ${r.describe} listed no paths: a wrong path, an empty export or a listing that failed silently looks the same; pass --allow-empty if it is meant to be empty`);
 }
 
-/** Column checks of a side DuckDB reads directly (Parquet, blob inventory runs), one side at a time. */
+/** Column checks of a side DuckDB reads directly (CSV, Parquet, blob inventory runs), one side at a time. */
 async function precheckColumns(engine: Engine, side: SourceReader, list: ListOptions): Promise<void> {
   const files = side.inventoryFiles?.(list);
-  if (!files) return;
-  const conn = await engine.connect();
-  try {
-    await checkInventoryColumns(conn, files);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new SourceError(`${side.describe}: cannot read ${files.format} files of ${files.where}: ${(err as Error).message.split("\n")[0]}`);
-  }
+  if (files) await checkFiles(await engine.connect(), side.describe, files);
 }

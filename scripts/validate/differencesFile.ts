@@ -5,7 +5,7 @@ import { once } from "events";
 import { finished } from "stream/promises";
 import { UsageError } from "../lib/cli";
 import type { DifferenceSink } from "./compare";
-import { createScratch, removeScratch } from "./scratch";
+import { createScratch, removeScratch } from "../lib/scratch";
 
 /**
  * The report's full list (docs/roadmap.md, "The full list"): every
@@ -47,7 +47,7 @@ export function differencesPath(jsonReport: string): string {
 export function openDifferencesFile(file: string, flag: string): DifferencesFile {
   let scratch: string;
   try {
-    scratch = createScratch(path.dirname(path.resolve(file)));
+    scratch = createScratch("validate", path.dirname(path.resolve(file)));
   } catch (err) {
     throw new UsageError(`${flag}: cannot write beside ${file} (${(err as Error).message.split("\n")[0]})`);
   }

@@ -38,11 +38,14 @@ export interface ComparisonProgress {
  */
 export function comparisonProgress(display: ListingDisplay, pair: { folder?: FolderRef; source: SourceReader; target: SourceReader }): ComparisonProgress {
   const readers: Record<Side, SourceReader> = { source: pair.source, target: pair.target };
-  const where = { source: pair.folder ? ` ${pair.folder.source}` : "", target: pair.folder ? ` ${pair.folder.filesystem}/${pair.folder.target}` : "" };
+  const gen1 = pair.folder ? ` ${pair.folder.source}` : "";
+  const gen2 = pair.folder ? ` ${pair.folder.filesystem}/${pair.folder.target}` : "";
+  // A folder compared Gen2 → Gen1 lists Gen2 as its source.
+  const where = pair.folder?.direction ? { source: gen2, target: gen1 } : { source: gen1, target: gen2 };
   const expected: Partial<Record<Side, Expected>> = {};
   const listing: Partial<Record<Side, Counter>> = {};
   for (const side of ["source", "target"] as const) {
-    if (readers[side].inventoryFiles) continue;
+    if (readByDuckDB(readers[side])) continue;
     expected[side] = display.counts.expected(readers[side].describe);
     listing[side] = display.progress.counter(`listing ${side}${where[side]}`, expected[side]);
   }
@@ -73,4 +76,13 @@ export function comparisonProgress(display: ListingDisplay, pair: { folder?: Fol
       for (const c of [listing.source, listing.target, compared]) c?.done();
     },
   };
+}
+
+/** Whether DuckDB reads this side's files itself (no entry passes through JS to count); a reader that cannot tell is counted, its load reports the problem. */
+function readByDuckDB(reader: SourceReader): boolean {
+  try {
+    return reader.inventoryFiles?.() !== undefined;
+  } catch {
+    return false;
+  }
 }

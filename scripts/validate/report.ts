@@ -8,6 +8,24 @@ export interface FolderRef {
   filesystem: string;
   /** Directory inside the filesystem; "" is its root. */
   target: string;
+  /** Set only for a bidirectional-sync folder with `writer: gen2`: compared in its copy direction, Gen2 as the source. */
+  direction?: Gen2ToGen1;
+}
+
+/**
+ * A folder written on Gen2 and copied to Gen1 by sync-gen2-to-gen1: the
+ * section's source is Gen2 and its target Gen1, so `missing` is on Gen2
+ * only, `extra` on Gen1 only, and `stale` a Gen2 file changed after its
+ * Gen1 copy. Owners, groups and ACLs are not compared: Data Factory
+ * preserves them only into Gen2 (docs/roadmap.md, "Folders written on Gen2").
+ */
+export interface Gen2ToGen1 {
+  from: "gen2";
+  to: "gen1";
+  /** The folder's writerSince; null without one (Gen2 has written it since schedule.startTime). */
+  writerSince: string | null;
+  /** writerSince, else schedule.startTime: Gen2 files modified before it are copies from Gen1 no window copies back, not checked for staleness. */
+  staleFrom: string;
 }
 
 export interface FolderSection extends ValidateResult {
@@ -82,11 +100,12 @@ export function toMarkdown(r: ValidateReport): string {
 function section(s: FolderSection, single: boolean): string[] {
   const total = totalDifferences(s);
   const h = single ? "##" : "###";
-  const out: string[] = single ? [] : [`## ${s.folder ? `${s.folder.source} → ${s.folder.filesystem}/${s.folder.target}` : s.source.uri}`, ""];
+  const out: string[] = single ? [] : [`## ${heading(s)}`, ""];
   out.push(
+    ...directionLines(s.folder?.direction),
     `- Source: ${code(s.source.uri)} (${s.source.paths} paths)`,
     `- Target: ${code(s.target.uri)} (${s.target.paths} paths)`,
-    ...comparedLines(s),
+    ...comparedLines(s, s.folder?.direction !== undefined),
     `- Result: ${total === 0 && s.problems.length === 0 ? "**no differences**" : `**${total} differences**`}, ${s.matched} paths match (${s.seconds.toFixed(1)} s)`,
     ...s.problems.map((p) => `- **Problem**: ${p}`),
     ...s.hints.map((p) => `- Hint: ${p}`),
@@ -109,14 +128,30 @@ function section(s: FolderSection, single: boolean): string[] {
   return out;
 }
 
+function heading(s: FolderSection): string {
+  if (!s.folder) return s.source.uri;
+  const gen2 = `${s.folder.filesystem}/${s.folder.target}`;
+  return s.folder.direction ? `${gen2} → ${s.folder.source} (Gen2 → Gen1, writer: gen2)` : `${s.folder.source} → ${gen2}`;
+}
+
+function directionLines(d: Gen2ToGen1 | undefined): string[] {
+  if (!d) return [];
+  const since = d.writerSince === null ? `since schedule.startTime ${d.staleFrom}` : `since ${d.writerSince}`;
+  return [
+    `- Direction: source: Gen2 (writer: gen2 ${since}), target: Gen1 (the copies of sync-gen2-to-gen1); ` +
+      `Gen2 files modified before ${d.staleFrom} are copies from Gen1 made before the flip, not checked for staleness`,
+  ];
+}
+
 /** "Compared:" and "Not compared:" say exactly what this section checked. */
-function comparedLines(s: ValidateResult): string[] {
+function comparedLines(s: ValidateResult, gen2ToGen1: boolean): string[] {
   const t = s.compared.times;
   const yes = ["paths", "types", "file sizes"];
   const no = ["file contents (no checksums are read)"];
   if (t.compared > 0) yes.push(`modification times of ${t.compared} file pairs (stale copies)`);
   if (t.unavailable > 0) no.push(`modification times of ${t.unavailable} file pairs (a side gave no time), so stale copies there are not found`);
   if (s.compared.acls) yes.push(`owner, group and ACLs (${s.compared.acls === "exact" ? "exact" : "source entries present on the target"})`);
+  else if (gen2ToGen1) no.push("owner, group and ACLs (Data Factory's Gen2 → Gen1 copy does not preserve them)");
   else no.push("owner, group and ACLs (pass --acls)");
   return [`- Compared: ${yes.join(", ")}`, `- Not compared: ${no.join("; ")}`];
 }

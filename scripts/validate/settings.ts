@@ -2,6 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../lib/cli";
 import type { StackOutputs } from "../lib/stackOutputs";
 import { readDataFile } from "../lib/dataFile";
+import { DEFAULT_MEMORY_LIMIT, memoryLimitProblem } from "../lib/duckEngine";
 import { maxInventoryAge } from "../lib/duration";
 import { DEFAULT_LIST_CONCURRENCY, MAX_LIST_CONCURRENCY } from "../sources/byDirectory";
 import { LISTING_MODES, ListingMode } from "../sources/gen2";
@@ -9,7 +10,7 @@ import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource
 import { PrefixReader, parsePrefix } from "../sources/prefix";
 import { SourceReader } from "../sources/types";
 import { ACL_MODES, AclComparison, AclMode, PrincipalMap } from "./acl";
-import { DEFAULT_MAX_LISTED, DEFAULT_MEMORY_LIMIT, DEFAULT_RUN_SIZE, MIN_RUN_SIZE } from "./compare";
+import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, MIN_RUN_SIZE } from "./compare";
 import type { FolderRef } from "./report";
 
 /** validate's flags as commander hands them over (strings as typed; checked here). */
@@ -51,6 +52,8 @@ export interface Pair {
   target: SourceReader;
   /** Undefined: ACLs not compared. */
   acls?: AclComparison;
+  /** Epoch ms: source files modified before it are never stale (a folder compared Gen2 → Gen1: its writerSince). */
+  staleFrom?: number;
 }
 
 export interface Settings {
@@ -80,7 +83,8 @@ export async function settingsFrom(f: ValidateFlags, projectDir: string, env: No
   const retries = count("--retries", f.retries ?? "4", 0, problems);
   const runSize = count("--run-size", f.runSize ?? String(DEFAULT_RUN_SIZE), MIN_RUN_SIZE, problems);
   const memoryLimit = f.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  if (!/^[1-9]\d*\s*(KB|MB|GB)$/i.test(memoryLimit)) problems.push(`--memory-limit ${JSON.stringify(memoryLimit)}: a size like 512MB or 2GB`);
+  const memoryProblem = memoryLimitProblem(memoryLimit);
+  if (memoryProblem) problems.push(memoryProblem);
   const inventory: InventoryCheckOptions = f.maxInventoryAge === undefined ? {} : { maxInventoryAgeMs: maxInventoryAge(f.maxInventoryAge, problems) };
   const mode = (f.aclMode ?? "exact") as AclMode;
   if (!ACL_MODES.includes(mode)) problems.push(`--acl-mode ${JSON.stringify(f.aclMode)}: one of ${ACL_MODES.join(", ")}`);

@@ -1,7 +1,9 @@
 import * as path from "path";
 import { PROJECT, parseStackConfig } from "../../components/config/load";
 import { deriveAccountName } from "../../components/config/naming";
+import type { FolderConfig, ScheduleConfig } from "../../components/config/migration";
 import type { StackConfig } from "../../components/config/schema";
+import { folderSince } from "../../components/config/windows";
 import { UsageError } from "../lib/cli";
 import { readStackConfig } from "../lib/stackFile";
 import { Principals, loadPrincipalsFile, resolveSpec } from "../acl/spec";
@@ -9,7 +11,7 @@ import { InventoryCheckOptions, OpenOptions, SourceSpec, openSource, parseSource
 import { PrefixMap, PrefixReader } from "../sources/prefix";
 import { relativePath } from "../sources/types";
 import type { AclComparison } from "./acl";
-import type { FolderRef } from "./report";
+import type { FolderRef, Gen2ToGen1 } from "./report";
 import type { Pair, ValidateFlags } from "./settings";
 
 /** One comparison `validate --stack` runs: a folder of `migration.folders`. */
@@ -39,6 +41,8 @@ export interface StackPairOptions {
  * against `abfss://<filesystem>@<gen2 account>.../<target>`, where a missing
  * or empty `target` is the filesystem root. The Gen2 account name is the
  * config's `accountName` or the one the stack derives (components/stack.ts).
+ * A bidirectional-sync folder with `writer: gen2` gets a direction: it is
+ * compared the way Data Factory copies it, Gen2 → Gen1 (stackPairs).
  */
 export function folderPairs(config: StackConfig, opts: StackPairOptions): FolderPair[] {
   const gen2 =
@@ -48,7 +52,9 @@ export function folderPairs(config: StackConfig, opts: StackPairOptions): Folder
   return config.migration.folders.map((f): FolderPair => {
     // `target` becomes optional ("" or absent = the filesystem root) with the patterns work; both mean the root here.
     const target = relativePath((f.target as string | undefined) ?? "");
-    const folder: FolderRef = { source: f.source, filesystem: f.filesystem, target };
+    // bidirectional-sync always has a schedule: parseStackConfig refuses it without one (migrationCrossChecks).
+    const direction = config.pattern === "bidirectional-sync" && f.writer === "gen2" ? gen2ToGen1(f, config.migration.schedule!) : undefined;
+    const folder: FolderRef = { source: f.source, filesystem: f.filesystem, target, ...(direction ? { direction } : {}) };
     const targetUri = `abfss://${f.filesystem}@${gen2}.dfs.core.windows.net/${target}`;
     const source: SourceSpec = opts.sourceInventory ?? {
       kind: "gen1",
@@ -64,6 +70,15 @@ export function folderPairs(config: StackConfig, opts: StackPairOptions): Folder
       stackPrincipals: byFilesystem.get(f.filesystem) ?? [],
     };
   });
+}
+
+/**
+ * The direction of a folder written on Gen2. Its windows copy only files
+ * modified at or after folderSince (its writerSince, or schedule.startTime),
+ * so older Gen2 files are Data Factory's copies from Gen1 and not stale.
+ */
+function gen2ToGen1(f: FolderConfig, schedule: ScheduleConfig): Gen2ToGen1 {
+  return { from: "gen2", to: "gen1", writerSince: f.writerSince ?? null, staleFrom: new Date(folderSince(f, schedule)).toISOString() };
 }
 
 /** Filesystem → principal ids the stack's `acls` rules grant there (entries and traverse). */
@@ -109,13 +124,13 @@ export function stackPairs(
     sourceInventory = spec;
   }
   const principals: Principals | undefined = f.principals !== undefined ? loadPrincipalsFile(f.principals) : outputPrincipals;
-  return folderPairs(config, { stack: values.stack, sourceInventory, principals, compareAcls: f.acls ?? false }).map((p) => {
-    const source = openSource(p.source, open.source);
-    return {
-      folder: p.folder,
-      source: p.sourcePrefix ? new PrefixReader(source, p.sourcePrefix, `migration.folders source ${p.folder.source}`) : source,
-      target: openSource(p.target, open.target),
-      acls: acls(p.stackPrincipals),
-    };
+  return folderPairs(config, { stack: values.stack, sourceInventory, principals, compareAcls: f.acls ?? false }).map((p): Pair => {
+    const listed = openSource(p.source, open.source);
+    const gen1 = p.sourcePrefix ? new PrefixReader(listed, p.sourcePrefix, `migration.folders source ${p.folder.source}`) : listed;
+    const gen2 = openSource(p.target, open.target);
+    const d = p.folder.direction;
+    // Gen2 is the side of truth, and ACLs are not compared: the Gen2 → Gen1 copy does not preserve them.
+    if (d) return { folder: p.folder, source: gen2, target: gen1, staleFrom: Date.parse(d.staleFrom) };
+    return { folder: p.folder, source: gen1, target: gen2, acls: acls(p.stackPrincipals) };
   });
 }

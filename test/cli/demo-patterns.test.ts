@@ -12,7 +12,7 @@ interface DemoDoc {
   ok: boolean;
   lake: string;
   steps: { title: string; command: string; exitCode: number; expected: boolean; problem?: string; counts?: Record<string, number> }[];
-  validations: { ok: boolean; counts: Record<string, number> }[];
+  validations: { ok: boolean; counts: Record<string, number>; folders: { folder: { source: string; direction?: { from: string; to: string } } }[] }[];
 }
 
 /** "validate", "factory clock", … for commands; "#" for what the demo does or reads itself. */
@@ -51,14 +51,14 @@ describe("npm run demo --small", () => {
     expect(doc.steps.map((s) => label(s.command))).toEqual([
       "assess", "plan", "post-deploy", "validate", "reconcile", "validate",
       "#", "factory windows", "factory clock", "factory windows", "validate", "reconcile", "validate",
-      "#", "plan", "factory triggers", "#", "factory triggers", "factory clock", "#", "factory clock", "#",
+      "#", "plan", "factory triggers", "#", "factory triggers", "factory clock", "#", "factory clock", "#", "validate",
     ]);
     // The stack before the flip: the example's writer: gen2 folder still written on Gen1, under the example's stack name.
     expect(doc.steps[1].command).toMatch(/plan -- --config-file \S+\/Pulumi\.bidirectional-sync\.yaml /);
     expect(doc.steps[7]).toMatchObject({ exitCode: 1, expected: true, command: expect.stringMatching(/windows sync-gen1-to-gen2-window .*--covering 2026-12-01T00:25:00.000Z /) });
     expect(doc.steps[9]).toMatchObject({ exitCode: 0, expected: true });
     // Seed: every path missing (24 directories, 27 files), all created and copied; after the window the rename and deletes.
-    expect(doc.validations.map((v) => v.counts)).toEqual([counts({ missing: 51 }), counts({}), counts({ missing: 1, extra: 6 }), counts({})]);
+    expect(doc.validations.map((v) => v.counts)).toEqual([counts({ missing: 51 }), counts({}), counts({ missing: 1, extra: 6 }), counts({}), counts({})]);
     expect([doc.steps[4].counts, doc.steps[11].counts]).toEqual([
       { directories: 24, catchUp: 27, acls: 0, deletes: 0 },
       { directories: 0, catchUp: 1, acls: 0, deletes: 6 },
@@ -68,5 +68,9 @@ describe("npm run demo --small", () => {
     expect(doc.steps[14].command).toMatch(/plan -- --config-file \S+\/flipped\/Pulumi\.bidirectional-sync\.yaml /);
     expect(doc.steps[18].command).toMatch(/clock --to 2026-12-01T00:40:00.000Z /);
     expect(doc.steps[21]).toMatchObject({ exitCode: 0, expected: true, title: expect.stringMatching(/Gen2's writes reached Gen1, Gen1's still reach Gen2, nothing came back/) });
+    // After the flip, zero again: the flipped folder compared Gen2 → Gen1, whose copies are newer on Gen1.
+    expect(doc.steps[22]).toMatchObject({ exitCode: 0, expected: true });
+    const flippedFolders = doc.validations[4].folders.filter((f) => f.folder.direction).map((f) => [f.folder.source, f.folder.direction]);
+    expect(flippedFolders).toEqual([["/curated/finance", expect.objectContaining({ from: "gen2", to: "gen1" })]]);
   }, 60_000);
 });
