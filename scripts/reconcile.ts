@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -17,10 +17,11 @@ import { type StackOutputs, readStackOutputs } from "./lib/stackOutputs";
 import { stateDir } from "./lib/stateDir";
 import { gen1FileLists } from "./reconcile/gen1Lists";
 import { refuseUnfinished } from "./reconcile/journal";
-import { type ReportFolder, parseReport } from "./reconcile/report";
+import { type Report, type ReportFolder, keepBesideJournal, readReport } from "./reconcile/report";
 import { formatResult } from "./reconcile/output";
 import { DEFAULT_CONCURRENCY, DEFAULT_LIST_FOLDER, DEFAULT_MAX_DELETE, type ReconcileResult, reconcile } from "./reconcile/run";
 import { validateReport } from "./reconcile/validateFirst";
+import { createScratch, removeScratch } from "./lib/scratch";
 import { listingDisplay } from "./validate/listingProgress";
 import { folderPairs } from "./validate/stack";
 import { readPrincipalMap } from "./validate/settings";
@@ -124,7 +125,6 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   }
   const outputs = await readStackOutputs({ stack: f.stack, outputsFile: f.outputs });
   const journal = f.journal ?? path.join(stateDir(io.env), "reconcile", `${values.stack}.jsonl`);
-  const folders = writtenOnGen1(await reportFolders(f, journal, problems, io), config, io);
   const principals = f.principals ? loadPrincipalsFile(f.principals) : outputs.principals;
   const keep = new Map(folderPairs(config, { stack: values.stack, compareAcls: true, principals }).map((p) => [p.folder.filesystem, new Set(p.stackPrincipals)]));
   const sourceAccountUrl = f.sourceAccountUrl ?? `https://${config.source.accountName}.azuredatalakestore.net`;
@@ -133,12 +133,16 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
   const azure = (): TokenCredential => (signIn ??= new DefaultAzureCredential());
   const armCredential = io.credential ?? emulatorCredential(io.env, ARM_TOKEN_ENV, f.endpoint) ?? azure();
   const gen1Credential = io.credential ?? emulatorCredential(io.env, GEN1_TOKEN_ENV, sourceAccountUrl) ?? azure();
+  // Last before the try below, which removes a validate's scratch folder whatever happens.
+  const { report, scratch } = await reportToActOn(f, journal, problems, io);
   const retry = { maxAttempts: retries + 1 };
   const progress = startProgress({ tty: io.tty, write: (line) => io.err(`${line}\n`) });
   const counter = progress.counter("reconciled");
   let result: ReconcileResult;
   try {
-    result = await reconcile(folders, {
+    // Inside the try: a refusal here still removes a validate's scratch folder.
+    const folders = writtenOnGen1(report.folders, config, io);
+    result = await reconcile({ folders, list: report.list }, {
       gen2: dataLakeClient((f.accountUrl ?? outputs.dfsEndpoint).replace(/\/+$/, ""), io.env),
       factory: factoryConnection(outputs, armCredential, f.endpoint),
       fileLists: gen1FileLists({ accountUrl: sourceAccountUrl, credential: gen1Credential, retry }),
@@ -160,6 +164,7 @@ async function run(f: Flags, io: ReconcileIo): Promise<number> {
     });
   } finally {
     progress.stop();
+    if (scratch) removeScratch(scratch);
   }
   io.out(f.json ? `${JSON.stringify({ ...result, softDeleteDays: config.softDeleteDays, journal }, null, 2)}\n` : formatResult(result, { softDeleteDays: config.softDeleteDays, journal }));
   return result.ok ? EXIT_OK : EXIT_FAILED;
@@ -194,39 +199,40 @@ function factoryConnection(outputs: StackOutputs, credential: TokenCredential, e
   return { target, client: factoryClient(target, credential, { endpoint }) };
 }
 
-/** The report to act on: --report, the one saved beside the journal (--resume), or a fresh validate; saved beside the journal for a resume. */
-async function reportFolders(f: Flags, journal: string, problems: string[], io: Io): Promise<ReportFolder[]> {
+/**
+ * The report to act on: --report, the one saved beside the journal
+ * (--resume), or a fresh validate's, written to `scratch` (removed when the
+ * run ends). Saved beside the journal, full list included, for a resume.
+ */
+async function reportToActOn(f: Flags, journal: string, problems: string[], io: Io): Promise<{ report: Report; scratch?: string }> {
   const saved = `${journal}.report.json`;
   if (problems.length > 0) throw new UsageError("reconcile: bad arguments", problems);
   if (!f.resume && !f.dryRun) refuseUnfinished(journal);
-  let raw: unknown;
-  let from: string;
-  if (f.report) {
-    from = `--report ${f.report}`;
-    try {
-      raw = JSON.parse(readFileSync(f.report, "utf8"));
-    } catch (err) {
-      throw new UsageError(`${from}: cannot read it as JSON (${(err as Error).message.split("\n")[0]})`);
-    }
-  } else if (f.resume && existsSync(saved)) {
-    from = saved;
-    raw = JSON.parse(readFileSync(saved, "utf8"));
-  } else {
-    from = "validate";
-    raw = await validateReport(
+  if (f.report) return besideJournal(f, journal, f.report, `--report ${f.report}`);
+  if (f.resume && existsSync(saved)) return besideJournal(f, journal, saved, saved);
+  const scratch = createScratch("reconcile");
+  try {
+    const file = await validateReport(
       { stack: f.stack, configFile: f.configFile, source: f.source, principals: f.principals, principalMap: f.principalMap, aclMode: f.aclMode, allowEmpty: f.allowEmpty, accountUrl: f.accountUrl, sourceAccountUrl: f.sourceAccountUrl },
       projectDir,
+      scratch,
       listingDisplay(io, "reconcile"),
       io.env,
       io.signal,
     );
+    return { ...besideJournal(f, journal, file, "validate"), scratch };
+  } catch (err) {
+    removeScratch(scratch);
+    throw err;
   }
-  const folders = parseReport(raw, from);
-  if (!f.dryRun) {
-    mkdirSync(path.dirname(journal), { recursive: true });
-    if (!f.resume) writeFileSync(saved, JSON.stringify(raw));
-  }
-  return folders;
+}
+
+/** The report at `file`, saved beside the journal unless this is a dry run or a resume. */
+function besideJournal(f: Flags, journal: string, file: string, from: string): { report: Report } {
+  const { raw, report } = readReport(file, from);
+  if (f.dryRun) return { report };
+  mkdirSync(path.dirname(journal), { recursive: true });
+  return { report: f.resume ? report : keepBesideJournal(raw, report, journal) };
 }
 
 if (require.main === module) runMain(main, { interruptible: true });

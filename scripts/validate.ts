@@ -10,6 +10,7 @@ import { InputError, SourceError } from "./sources/types";
 import { ACL_MODES } from "./validate/acl";
 import { DEFAULT_MEMORY_LIMIT } from "./lib/duckEngine";
 import { DEFAULT_MAX_LISTED, DEFAULT_RUN_SIZE, validate } from "./validate/compare";
+import { differencesPath, openDifferencesFile } from "./validate/differencesFile";
 import { comparisonProgress, listingDisplay } from "./validate/listingProgress";
 import { FolderSection, reportOk, toJson, toMarkdown } from "./validate/report";
 import { ValidateFlags, settingsFrom } from "./validate/settings";
@@ -43,7 +44,7 @@ export const main = defineCommand<Flags>(
       .option("--account-url <url>", "endpoint for the target instead of https://<account>.dfs.core.windows.net (private endpoint, test server)")
       .option("--outputs <file>", "stack outputs (`pulumi stack output --json`, or `npm run plan -- --outputs-file`): the target endpoint is their dfsEndpoint unless --account-url, and with --stack --acls their principals resolve the stack's acls rules")
       .option("--source-account-url <url>", "endpoint for the source instead of https://<account>.azuredatalakestore.net")
-      .option("--out <base>", "write <base>.md and <base>.json")
+      .option("--out <base>", "write <base>.md, <base>.json and every difference to <base>.differences.jsonl")
       .option("--json", "print the JSON report on stdout instead of Markdown", false)
       .addOption(new Option("--max-listed <n>", "examples listed per difference kind and folder (counts are always complete)").default(String(DEFAULT_MAX_LISTED)))
       .addOption(new Option("--retries <n>", "retries for throttled or failed requests").default("4"))
@@ -62,6 +63,7 @@ async function run(o: Flags, io: Io): Promise<number> {
   const progress = display.progress;
   const started = Date.now();
   const sections: FolderSection[] = [];
+  const all = typeof o.out === "string" ? openDifferencesFile(differencesPath(reportPaths(o.out).json), "--out") : undefined;
   try {
     for (const pair of settings.pairs) {
       const shown = comparisonProgress(display, pair);
@@ -75,6 +77,7 @@ async function run(o: Flags, io: Io): Promise<number> {
         tmpDir: settings.tmpDir,
         ...shown.hooks,
         signal: io.signal,
+        allDifferences: all?.section(sections.length),
       });
       shown.done();
       sections.push(pair.folder ? { folder: pair.folder, ...result } : result);
@@ -88,12 +91,12 @@ async function run(o: Flags, io: Io): Promise<number> {
   } finally {
     progress.stop();
   }
-  const report = { sections, seconds: (Date.now() - started) / 1000 };
+  const report = { sections, seconds: (Date.now() - started) / 1000, differencesFile: await all?.finish() };
   if (typeof o.out === "string") {
     const files = reportPaths(o.out);
     writeFileSync(files.md, toMarkdown(report));
     writeFileSync(files.json, toJson(report));
-    io.err(`wrote ${files.md} and ${files.json}\n`);
+    io.err(`wrote ${files.md}, ${files.json} and ${differencesPath(files.json)}\n`);
   }
   io.out(o.json ? toJson(report) : toMarkdown(report));
   return reportOk(report) ? EXIT_OK : EXIT_FAILED;

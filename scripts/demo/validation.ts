@@ -102,8 +102,6 @@ const documented = (expected: (ctx: DemoContext) => Expected) => (r: CommandResu
   return off.length === 0 ? undefined : off.join(", ");
 };
 
-/** Every difference listed: reconcile refuses a report cut by --max-listed. */
-const ALL_LISTED = "1000000000";
 const BEFORE_RECONCILE = "before-reconcile";
 
 /**
@@ -125,14 +123,14 @@ export const validate = (title: string, expected: (ctx: DemoContext) => Expected
 });
 
 /**
- * The validation reconcile acts on: every difference listed, the report
- * saved for `reconcile --report`. `allowEmpty`: Gen2's folders are meant to
+ * The validation reconcile acts on: the report saved for `reconcile
+ * --report`, every difference in its full list (--out). `allowEmpty`: Gen2's folders are meant to
  * be empty still (nothing seeded yet), which validate otherwise reports as
  * a problem that reconcile refuses to act on.
  */
 export const validateBeforeReconcile = (title: string, expected: (ctx: DemoContext) => Expected, allowEmpty = false): CommandStep => ({
   ...validate(title, expected),
-  args: (ctx) => [...validateArgs(ctx), ...(allowEmpty ? ["--allow-empty"] : []), "--out", path.join(ctx.scratch, BEFORE_RECONCILE), "--max-listed", ALL_LISTED],
+  args: (ctx) => [...validateArgs(ctx), ...(allowEmpty ? ["--allow-empty"] : []), "--out", path.join(ctx.scratch, BEFORE_RECONCILE)],
 });
 
 /** The last validation: exit 0, zero differences, no problem. */

@@ -111,7 +111,7 @@ const REPEAT_WINDOW_MS = 1000;
  * checkpoint or journal written) and exits 128 + that signal's number. A
  * signal after REPEAT_WINDOW_MS ends the process at once with that code,
  * through process.exit, whose exit hooks still release locks (lock.ts) and
- * remove scratch (validate/scratch.ts); an append-only journal loses at most
+ * remove scratch (lib/scratch.ts); an append-only journal loses at most
  * the record being written.
  */
 function stopOnSignals(write: (text: string) => void): AbortSignal {

@@ -53,21 +53,27 @@ export function gen1FileLists(opts: { accountUrl: string; credential: TokenCrede
 /** Largest list file, in bytes. */
 export const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
-/** Splits relative paths into list texts of at most MAX_LIST_BYTES, one path a line. */
-export function listTexts(paths: string[]): string[] {
-  const out: string[] = [];
+/**
+ * Groups relative paths, as they come, into list texts of at most
+ * MAX_LIST_BYTES, one path a line, a new list with each folder: at most one
+ * list is held, however many paths there are.
+ */
+export async function* listTexts(paths: AsyncIterable<{ folder: number; path: string }[]>): AsyncIterable<{ folder: number; text: string }> {
+  let folder = -1;
   let current: string[] = [];
   let bytes = 0;
-  for (const p of paths) {
-    const n = Buffer.byteLength(p) + 1;
-    if (bytes + n > MAX_LIST_BYTES && current.length > 0) {
-      out.push(`${current.join("\n")}\n`);
-      current = [];
-      bytes = 0;
+  for await (const batch of paths) {
+    for (const p of batch) {
+      const n = Buffer.byteLength(p.path) + 1;
+      if (current.length > 0 && (p.folder !== folder || bytes + n > MAX_LIST_BYTES)) {
+        yield { folder, text: `${current.join("\n")}\n` };
+        current = [];
+        bytes = 0;
+      }
+      folder = p.folder;
+      current.push(p.path);
+      bytes += n;
     }
-    current.push(p);
-    bytes += n;
   }
-  if (current.length > 0) out.push(`${current.join("\n")}\n`);
-  return out;
+  if (current.length > 0) yield { folder, text: `${current.join("\n")}\n` };
 }

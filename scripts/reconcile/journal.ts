@@ -8,11 +8,13 @@ import { acquireLock } from "../lib/lock";
  * the ACL applier's journal is. The header carries the plan's hash (a
  * resume must act on the same report); `done` records an action that
  * finished; `copy` records a catch-up run once Data Factory accepted it, so
- * a resume monitors that run instead of starting the copy again; after a
- * Succeeded run each listed file gets `done` or `notCopied` (not found on
- * Gen2 as the report expects, with why) before `copied`, and a resume lists
- * a not copied file for a new catch-up run. A last line cut by a crash is
- * ignored; any other damage is refused (exit 2).
+ * a resume monitors that run instead of starting the copy again. After a
+ * Succeeded run, each listed file not found on Gen2 as the report expects
+ * gets `notCopied` (with why) before `copied`; the run's `copied` record
+ * then stands for every other file of the plan, without a record per file
+ * (a plan may hold millions). A resume lists the not copied files, and only
+ * them, for a new catch-up run; one that run copies gets `done`. A last line
+ * cut by a crash is ignored; any other damage is refused (exit 2).
  */
 
 export type JournalRecord =
@@ -26,11 +28,14 @@ export type JournalRecord =
 
 export interface JournalState {
   planHash: string;
+  /** Actions done by the runs replayed (a resume skips them); this run's own are written, not kept. */
   done: Set<string>;
   /** The catch-up run started and not yet recorded as ended. */
   openCopy?: { runId: string; files: number };
   /** Catch-up runs that ended, with their status. */
   copies: { runId: string; status: string }[];
+  /** Copy ids a Succeeded run left not copied and no later run copied (the exceptions, so held). */
+  notCopied: Set<string>;
   ended: boolean;
 }
 
@@ -53,7 +58,7 @@ function replay(file: string): JournalState {
     }
     if (i === 0) {
       if (rec.t !== "run" || rec.v !== 1) throw new UsageError(`--journal ${file}: not a reconcile journal`);
-      state = { planHash: rec.planHash, done: new Set(), copies: [], ended: false };
+      state = { planHash: rec.planHash, done: new Set(), copies: [], notCopied: new Set(), ended: false };
     } else apply(state!, rec);
   });
   if (!state) throw new UsageError(`--journal ${file}: empty; move it aside and run without --resume`);
@@ -61,13 +66,32 @@ function replay(file: string): JournalState {
 }
 
 function apply(s: JournalState, rec: JournalRecord): void {
-  if (rec.t === "done") s.done.add(rec.id);
+  if (rec.t === "done") {
+    s.done.add(rec.id);
+    s.notCopied.delete(rec.id);
+  }
+  if (rec.t === "notCopied") s.notCopied.add(rec.id);
   if (rec.t === "copy") s.openCopy = { runId: rec.runId, files: rec.files };
   if (rec.t === "copied") {
     s.copies.push({ runId: rec.runId, status: rec.status });
     if (s.openCopy?.runId === rec.runId) s.openCopy = undefined;
   }
   if (rec.t === "end") s.ended = true;
+}
+
+/** A catch-up run of this plan succeeded (and was read back): every file it had to copy is copied, but those of `notCopied`. */
+export function copySucceeded(s: JournalState): boolean {
+  return s.copies.some((c) => c.status === "Succeeded");
+}
+
+/** Which copy ids still need a catch-up run, fixed when the run starts (the state moves on as it records); `count` of the plan's `planned` copies. */
+export function pendingCopies(s: JournalState, planned: number): { has: (id: string) => boolean; count: number } {
+  if (copySucceeded(s)) {
+    const left = new Set(s.notCopied);
+    return { has: (id) => left.has(id), count: left.size };
+  }
+  const done = new Set([...s.done].filter((id) => id.startsWith("copy:")));
+  return { has: (id) => !done.has(id), count: planned - done.size };
 }
 
 /** Refuses to start over an unfinished run (checked again under the lock by openJournal); cheap enough to run before a long validate. */
@@ -96,13 +120,15 @@ export function openJournal(file: string, planHash: string, resume: boolean): Jo
       const header: JournalRecord = { t: "run", v: 1, planHash, startedAt: new Date().toISOString() };
       writeFileSync(`${file}.tmp`, `${JSON.stringify(header)}\n`);
       renameSync(`${file}.tmp`, file);
-      state = { planHash, done: new Set(), copies: [], ended: false };
+      state = { planHash, done: new Set(), copies: [], notCopied: new Set(), ended: false };
     }
     let fd: number | undefined = openSync(file, "a");
     return {
       state,
       record(rec) {
-        apply(state, rec);
+        // A run meets each action once, so its own done ids need not be held (they would grow with the plan).
+        if (rec.t !== "done") apply(state, rec);
+        else state.notCopied.delete(rec.id);
         if (fd !== undefined) writeSync(fd, `${JSON.stringify(rec)}\n`);
       },
       close() {

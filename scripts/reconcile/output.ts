@@ -16,12 +16,12 @@ export function formatResult(r: ReconcileResult, ctx: { softDeleteDays: number; 
     if (c) lines.push(`    its Copy activities: ${c.filesRead} files read, ${c.filesWritten} written, ${c.filesSkipped} skipped; ${run.confirmed ?? 0} of ${run.files} files confirmed on Gen2`);
   }
   if (r.planned.delete > 0) lines.push(`  deleted paths stay restorable for ${ctx.softDeleteDays} days (blob soft delete, config softDeleteDays)`);
-  if (r.extras.length > 0) {
-    lines.push(`  ${r.extras.length} extra paths on Gen2 left in place (pass --delete to delete them):`);
+  if (r.extrasCount > 0) {
+    lines.push(`  ${r.extrasCount} extra paths on Gen2 left in place (pass --delete to delete them):`);
     for (const e of r.extras.slice(0, 50)) lines.push(`    ${e.filesystem}/${e.gen2Path}`);
   }
-  if (r.unfixable.length > 0) {
-    lines.push(`  ${r.unfixable.length} could not be fixed:`);
+  if (r.unfixableCount > 0) {
+    lines.push(`  ${r.unfixableCount} could not be fixed:`);
     for (const u of r.unfixable.slice(0, 200)) lines.push(`    ${u.kind} ${u.filesystem}/${u.gen2Path}: ${u.reason}`);
   }
   if (!r.dryRun) lines.push(`  requests: ${r.requests}; journal ${ctx.journal}`);

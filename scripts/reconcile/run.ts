@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import type { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
 import pLimit from "p-limit";
@@ -6,18 +5,18 @@ import type { FactoryTarget } from "../factory/target";
 import { Interrupted, UsageError } from "../lib/cli";
 import type { RetryOptions } from "../lib/retry";
 import type { PrincipalMap } from "../validate/acl";
-import { type CatchUpOutcome, catchUp } from "./catchUp";
+import { type CatchUpOutcome, type CopyList, catchUp } from "./catchUp";
 import type { FileListWriter } from "./gen1Lists";
 import { gen2Actions } from "./gen2";
-import { type Journal, openJournal } from "./journal";
-import { type Action, type Place, type ReconcilePlan, type Unfixable, metadataProblems, planFrom } from "./plan";
-import type { ReportFolder } from "./report";
+import { type Journal, openJournal, pendingCopies } from "./journal";
+import { type Action, type ActionKind, Capped, type CopyAction, type Place, type PlanSummary, type ReconcilePlan, type Unfixable, actionBatches, planHash, scanPlan } from "./plan";
 
 export const DEFAULT_MAX_DELETE = 100;
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LIST_FOLDER = "/adls-migration/catch-up";
-export const KINDS = ["mkdir", "copy", "acl", "delete"] as const;
-export type ActionKind = (typeof KINDS)[number];
+export const KINDS = ["mkdir", "copy", "acl", "delete"] as const satisfies readonly ActionKind[];
+/** Actions of a kind taken from the list and run (concurrently) at a time: what is held of the plan. */
+const ACTION_BATCH = 5000;
 
 /** Options of `reconcile`, every field optional but the clients. */
 export interface ReconcileOptions {
@@ -68,58 +67,69 @@ export interface ReconcileResult {
   done: Record<ActionKind, number>;
   /** Done by an earlier run of the same journal. */
   resumed: number;
+  /** What could not be fixed: the first RESULT_LISTED (scripts/reconcile/plan.ts); unfixableCount counts them all. */
   unfixable: Unfixable[];
-  /** Extra paths left in place (no --delete). */
+  unfixableCount: number;
+  /** Extra paths left in place (no --delete): the first RESULT_LISTED; extrasCount counts them all. */
   extras: Place[];
+  extrasCount: number;
   catchUp?: CatchUpOutcome;
   /** HTTP requests made: Gen2, Gen1 (lists), ARM. */
   requests: number;
 }
 
-export function planHash(folders: ReportFolder[]): string {
-  return createHash("sha256").update(JSON.stringify(folders)).digest("hex");
-}
-
 const zero = (): Record<ActionKind, number> => ({ mkdir: 0, copy: 0, acl: 0, delete: 0 });
 
-/** Makes Gen2 converge on what the report says Gen1 holds. Throws UsageError (nothing changed) for input it cannot act on. */
-export async function reconcile(folders: ReportFolder[], opts: ReconcileOptions): Promise<ReconcileResult> {
-  const plan = planFrom(folders);
-  checkPlan(plan, opts);
-  const planned = { mkdir: plan.mkdir.length, copy: plan.copy.length, acl: plan.acl.length, delete: opts.delete ? plan.delete.length : 0 };
-  const result: ReconcileResult = { ok: false, dryRun: opts.dryRun ?? false, planned, done: zero(), resumed: 0, unfixable: [...plan.unfixable], extras: opts.delete ? [] : [...plan.delete], requests: 0 };
-  if (opts.dryRun) {
-    result.ok = KINDS.every((k) => planned[k] === 0) && result.unfixable.length === 0 && result.extras.length === 0;
-    return result;
-  }
+/** What is left while a run goes on (filled from the first pass). */
+interface Left {
+  unfixable: Capped<Unfixable>;
+  extras: Capped<Place>;
+}
+
+/**
+ * Makes Gen2 converge on what the report says Gen1 holds. The plan's list is
+ * read once to check and count (UsageError, nothing changed, for input it
+ * cannot act on), then once per kind of action there is, ACTION_BATCH
+ * actions at a time: memory does not grow with the number of differences.
+ */
+export async function reconcile(plan: ReconcilePlan, opts: ReconcileOptions): Promise<ReconcileResult> {
+  const summary = await scanPlan(plan);
+  checkPlan(summary, opts);
+  const planned = { ...summary.planned, delete: opts.delete ? summary.planned.delete : 0 };
+  const left: Left = { unfixable: summary.unfixable, extras: opts.delete ? new Capped(0) : summary.extras };
+  const result: ReconcileResult = { ok: false, dryRun: opts.dryRun ?? false, planned, done: zero(), resumed: 0, unfixable: [], unfixableCount: 0, extras: [], extrasCount: 0, requests: 0 };
+  const finish = (ok: boolean): ReconcileResult =>
+    Object.assign(result, { ok, unfixable: left.unfixable.items, unfixableCount: left.unfixable.total, extras: left.extras.items, extrasCount: left.extras.total });
+  const nothingLeft = () => left.unfixable.total === 0 && left.extras.total === 0;
+  if (opts.dryRun) return finish(KINDS.every((k) => planned[k] === 0) && nothingLeft());
   if (!opts.journalFile) throw new UsageError("reconcile: a journal file is needed unless --dry-run");
-  const journal = openJournal(opts.journalFile, planHash(folders), opts.resume ?? false);
+  const journal = openJournal(opts.journalFile, planHash(plan), opts.resume ?? false);
   try {
-    await execute(plan, journal, opts, result).catch((err: unknown) => {
+    await execute(plan, journal, opts, result, left).catch((err: unknown) => {
       if (!opts.abortSignal?.aborted) throw err;
       throw new Interrupted(`reconcile: interrupted; the journal ${opts.journalFile} holds what was done (a started catch-up run included): run again with --resume`);
     });
     // Every action was tried and no catch-up run is in flight: the run is over, even with
     // leftovers, so the next validate → reconcile starts afresh (leftovers reappear in its report);
     // --resume can still retry them. A run still copying stays open: a fresh start would copy again.
-    if (!journal.state.openCopy) journal.record({ t: "end", at: new Date().toISOString(), leftovers: result.unfixable.length });
+    if (!journal.state.openCopy) journal.record({ t: "end", at: new Date().toISOString(), leftovers: left.unfixable.total });
   } finally {
     journal.close();
   }
-  result.ok = result.unfixable.length === 0 && result.extras.length === 0;
-  return result;
+  return finish(nothingLeft());
 }
 
-function checkPlan(plan: ReconcilePlan, opts: ReconcileOptions): void {
-  const problems = metadataProblems(plan);
+function checkPlan(summary: PlanSummary, opts: ReconcileOptions): void {
+  const problems = [...summary.problems];
   const max = opts.maxDelete ?? DEFAULT_MAX_DELETE;
-  if (opts.delete && !opts.force && plan.delete.length > max) {
-    problems.push(`--delete would delete ${plan.delete.length} paths, more than --max-delete ${max}; check the report (a wrong folder mapping looks like a mass of extras), then raise --max-delete or pass --force`);
+  const deletes = summary.planned.delete;
+  if (opts.delete && !opts.force && deletes > max) {
+    problems.push(`--delete would delete ${deletes} paths, more than --max-delete ${max}; check the report (a wrong folder mapping looks like a mass of extras), then raise --max-delete or pass --force`);
   }
   if (problems.length > 0) throw new UsageError("reconcile: refused, nothing changed", problems);
 }
 
-async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult): Promise<void> {
+async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult, left: Left): Promise<void> {
   const retry = opts.retry ?? {};
   const gen2 = gen2Actions({ service: opts.gen2, principalMap: opts.principalMap, keep: opts.keepPrincipals ?? new Map(), retry, gen1Exists: (p, s) => opts.fileLists.exists(p, s) });
   const limit = pLimit(opts.concurrency ?? DEFAULT_CONCURRENCY);
@@ -131,7 +141,7 @@ async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOpt
           if (journal.state.done.has(a.id)) result.resumed++;
           else {
             const failed = await gen2.run(a, opts.abortSignal);
-            if (failed) result.unfixable.push({ ...a, kind: a.kind, reason: failed });
+            if (failed) left.unfixable.add({ ...a, kind: a.kind, reason: failed });
             else {
               journal.record({ t: "done", id: a.id });
               result.done[a.kind]++;
@@ -142,21 +152,48 @@ async function execute(plan: ReconcilePlan, journal: Journal, opts: ReconcileOpt
       ),
     );
   };
+  const each = async (kind: Exclude<ActionKind, "copy">, run: (batch: Exclude<Action, { kind: "copy" }>[]) => Promise<void>) => {
+    if (result.planned[kind] > 0) for await (const batch of actionBatches(plan, kind, ACTION_BATCH)) await run(batch);
+  };
   try {
-    // Parents first: one depth level at a time.
-    for (const level of [...new Set(plan.mkdir.map((a) => a.gen2Path.split("/").length))]) await runAll(plan.mkdir.filter((a) => a.gen2Path.split("/").length === level));
-    await copyStep(plan, journal, opts, result);
-    await runAll(plan.acl);
-    if (opts.delete) await runAll(plan.delete);
+    // Parents first: a batch holds a directory's parent or comes after the one that does; within it, one depth level at a time.
+    await each("mkdir", async (batch) => {
+      for (const level of byDepth(batch)) await runAll(level);
+    });
+    await copyStep(plan, journal, opts, result, left);
+    await each("acl", runAll);
+    await each("delete", runAll);
   } finally {
     result.requests += gen2.requests + opts.fileLists.requests + (result.catchUp?.requests ?? 0);
   }
 }
 
-async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult): Promise<void> {
-  const pending = plan.copy.filter((c) => !journal.state.done.has(c.id));
-  result.resumed += plan.copy.length - pending.length;
-  const ran = await catchUp(plan, journal, {
+function byDepth<T extends Place>(batch: T[]): T[][] {
+  const levels = new Map<number, T[]>();
+  for (const a of batch) {
+    const depth = a.gen2Path.split("/").length;
+    const level = levels.get(depth);
+    if (level) level.push(a);
+    else levels.set(depth, [a]);
+  }
+  return [...levels.entries()].sort(([a], [b]) => a - b).map(([, level]) => level);
+}
+
+/**
+ * The files no catch-up run copied yet (pendingCopies): all of them, or on a
+ * resume after a Succeeded run only those it left not copied.
+ */
+async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOptions, result: ReconcileResult, left: Left): Promise<void> {
+  const pending = pendingCopies(journal.state, result.planned.copy);
+  result.resumed += result.planned.copy - pending.count;
+  const batches = async function* (): AsyncIterable<CopyAction[]> {
+    for await (const batch of actionBatches(plan, "copy", ACTION_BATCH)) {
+      const todo = batch.filter((c) => pending.has(c.id));
+      if (todo.length > 0) yield todo;
+    }
+  };
+  const copies: CopyList = { folders: plan.folders, count: pending.count, batches };
+  const outcome = await catchUp(copies, journal, {
     factory: opts.factory,
     lists: opts.fileLists,
     listFolder: opts.listFolder ?? DEFAULT_LIST_FOLDER,
@@ -166,14 +203,20 @@ async function copyStep(plan: ReconcilePlan, journal: Journal, opts: ReconcileOp
     readBack: { gen2: opts.gen2, gen1Exists: (p, s) => opts.fileLists.exists(p, s), concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY },
     signal: opts.abortSignal,
     onStarted: opts.onCopyStarted,
+    onChecked: (c, notCopied) => {
+      if (notCopied) left.unfixable.add({ ...c, kind: "copy", reason: notCopied });
+      else result.done.copy++;
+      opts.onProgress?.("copy", c.gen2Path);
+    },
   });
-  if (!ran) return;
-  const { outcome, notCopied } = ran;
+  if (!outcome) return;
   result.catchUp = outcome;
-  for (const c of pending) {
-    const reason = outcome.status === "Succeeded" ? notCopied.get(c.id) : `catch-up run ${outcome.runId} ${outcome.status}: ${outcome.message}`;
-    if (reason) result.unfixable.push({ ...c, kind: "copy", reason });
-    else result.done.copy++;
+  const failed = outcome.status === "Succeeded" ? undefined : `catch-up run ${outcome.runId} ${outcome.status}: ${outcome.message}`;
+  if (!failed) return;
+  for await (const batch of batches()) {
+    for (const c of batch) {
+      left.unfixable.add({ ...c, kind: "copy", reason: failed });
+      opts.onProgress?.("copy", c.gen2Path);
+    }
   }
-  for (const c of plan.copy) opts.onProgress?.("copy", c.gen2Path);
 }

@@ -2,7 +2,7 @@ import type { DataLakeServiceClient } from "@azure/storage-file-datalake";
 import pLimit from "p-limit";
 import { type RetryOptions, errorReason, withRetry } from "../lib/retry";
 import type { CopyTotals } from "./copyActivities";
-import type { ReconcilePlan } from "./plan";
+import type { CopyAction } from "./plan";
 
 /**
  * A Succeeded catch-up run does not mean every listed file reached Gen2:
@@ -39,7 +39,6 @@ export interface CopyCheck {
   requests: number;
 }
 
-type CopyAction = ReconcilePlan["copy"][number];
 type Seen = { size: number; modified?: Date } | { missing: true } | { error: string };
 
 export async function checkCopied(files: CopyAction[], runId: string, totals: CopyTotals, opts: CopyCheckOptions): Promise<CopyCheck> {

@@ -4,7 +4,7 @@ import { DEFAULT_FLUSH_ROWS, checkFiles, loadListing } from "../sources/duckLoad
 import { ListOptions, SourceReader } from "../sources/types";
 import { AclComparison } from "./acl";
 import { DIFFERENCE_KINDS, Difference, DifferenceKind, classify } from "./classify";
-import { Tally, settled, unsettled } from "./duckEngine";
+import { Shortcut, Tally, differenceTable, settled, unsettled } from "./duckEngine";
 import { prefixHints } from "./hints";
 
 export { DIFFERENCE_KINDS } from "./classify";
@@ -66,8 +66,15 @@ export interface ValidateOptions {
   onLoaded?: (side: "source" | "target", paths: number) => void;
   /** Called once per pair classified in JS (the pairs that are not plain matches). */
   onCompared?: () => void;
+  /** Receives every difference, whatever `maxListed` (the report's full list, scripts/validate/differencesFile.ts). */
+  allDifferences?: DifferenceSink;
   /** Stops the comparison: validate rejects with its reason once both sides stopped, the engine closed and the scratch directory removed. */
   signal?: AbortSignal;
+}
+
+/** Where every difference of a comparison goes: chunks of JSON-encoded `Difference`s, in kind then path order (UTF-8 bytes), written before `validate` returns. */
+export interface DifferenceSink {
+  write(encoded: string[]): Promise<void>;
 }
 
 /** Every difference kind at zero. */
@@ -79,7 +86,8 @@ export function zeroCounts(): Record<DifferenceKind, number> {
  * Compares two listings path by path. Both sides are loaded concurrently
  * into DuckDB (see duckEngine), which settles the plain matches and hands
  * every other pair to `classify`, which alone decides what a pair counts
- * as. Memory: DuckDB's limit plus the kept examples, not the listing size.
+ * as. Memory: DuckDB's limit plus the kept examples, not the listing size
+ * nor the number of differences (`allDifferences` gets them from DuckDB, sorted).
  */
 export async function validate(source: SourceReader, target: SourceReader, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const started = Date.now();
@@ -134,19 +142,15 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
       seconds: 0,
     };
     const examples = new Examples(opts.maxListed ?? DEFAULT_MAX_LISTED);
-    const seen = new Tally();
-    for await (const chunk of unsettled(engine, shortcut)) {
-      signal.throwIfAborted();
-      for (const [p, s, t] of chunk) {
-        opts.onCompared?.();
-        seen.see(s, t);
-        const c = classify(p, s, t, { acls: opts.acls, staleFrom: opts.staleFrom });
-        if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
-        if (c.differences.length === 0) result.matched++;
-        for (const d of c.differences) {
-          result.counts[d.kind]++;
-          examples.offer(d);
-        }
+    const all = opts.allDifferences ? await differenceTable(engine, opts.runSize ?? DEFAULT_RUN_SIZE) : undefined;
+    const seen = await classifyUnsettled(engine, shortcut, result, opts, signal, (d) => {
+      examples.offer(d);
+      all?.add(DIFFERENCE_KINDS.indexOf(d.kind), d.path, JSON.stringify(d));
+    });
+    if (all) {
+      for await (const chunk of all.sorted()) {
+        signal.throwIfAborted();
+        await opts.allDifferences!.write(chunk);
       }
     }
     const plain = await settled(engine, shortcut, seen, sourcePaths);
@@ -169,6 +173,33 @@ export async function validate(source: SourceReader, target: SourceReader, opts:
     engine?.close();
     removeScratch(scratch);
   }
+}
+
+/** Classifies every pair DuckDB did not settle, counting into `result`; returns what it saw for `settled`. */
+async function classifyUnsettled(
+  engine: Engine,
+  shortcut: Shortcut,
+  result: ValidateResult,
+  opts: ValidateOptions,
+  signal: AbortSignal,
+  onDifference: (d: Difference) => void,
+): Promise<Tally> {
+  const seen = new Tally();
+  for await (const chunk of unsettled(engine, shortcut)) {
+    signal.throwIfAborted();
+    for (const [p, s, t] of chunk) {
+      opts.onCompared?.();
+      seen.see(s, t);
+      const c = classify(p, s, t, { acls: opts.acls, staleFrom: opts.staleFrom });
+      if (s && t && s.type === "file" && t.type === "file") result.compared.times[c.timesCompared ? "compared" : "unavailable"]++;
+      if (c.differences.length === 0) result.matched++;
+      for (const d of c.differences) {
+        result.counts[d.kind]++;
+        onDifference(d);
+      }
+    }
+  }
+  return seen;
 }
 
 /**

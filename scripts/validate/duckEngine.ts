@@ -107,3 +107,41 @@ function toListed(r: unknown[]): Listed | undefined {
   const str = (v: unknown): string | null => (v === null ? null : String(v));
   return { type: r[1] ? "directory" : "file", size: Number(r[2]), modified: r[3] === null ? null : Number(r[3]), owner: str(r[4]), group: str(r[5]), permissions: str(r[6]), acl: str(r[7]) };
 }
+
+/**
+ * Every difference of a comparison, however many: a table of the engine
+ * (in its database file, so it leaves memory under the limit and spills
+ * like the join), read back in kind then path order. Paths sort by their
+ * UTF-8 bytes (DuckDB's default collation), so a directory comes before
+ * everything below it.
+ */
+export interface DifferenceTable {
+  /** `kind`: the difference kind's position in DIFFERENCE_KINDS; `encoded`: the difference as JSON. */
+  add(kind: number, path: string, encoded: string): void;
+  /** Ends adding; chunks of the encoded differences in order. */
+  sorted(): AsyncIterable<string[]>;
+}
+
+export async function differenceTable(engine: Engine, flushRows: number): Promise<DifferenceTable> {
+  const conn = await engine.connect();
+  await conn.run("CREATE TABLE differences (kind UTINYINT, path VARCHAR, encoded VARCHAR)");
+  const appender = await conn.createAppender("differences");
+  let pending = 0;
+  return {
+    add(kind, path, encoded) {
+      appender.appendUTinyInt(kind);
+      appender.appendVarchar(path);
+      appender.appendVarchar(encoded);
+      appender.endRow();
+      if (++pending === flushRows) {
+        appender.flushSync();
+        pending = 0;
+      }
+    },
+    async *sorted() {
+      appender.closeSync();
+      const result = await conn.stream("SELECT encoded FROM differences ORDER BY kind, path");
+      for await (const rows of result.yieldRowsJs()) yield rows.map((r) => String(r[0]));
+    },
+  };
+}

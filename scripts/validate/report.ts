@@ -1,4 +1,5 @@
 import { DIFFERENCE_KINDS, DifferenceKind, ValidateResult, zeroCounts } from "./compare";
+import type { DifferencesFileInfo } from "./differencesFile";
 
 /** Where a folder section's paths live, from the stack's `migration.folders` (absent for a single --source/--target pair). */
 export interface FolderRef {
@@ -35,6 +36,8 @@ export interface FolderSection extends ValidateResult {
 export interface ValidateReport {
   sections: FolderSection[];
   seconds: number;
+  /** The full list beside the report (--out), whatever --max-listed; absent without one. */
+  differencesFile?: DifferencesFileInfo;
 }
 
 /** Bumped when a field reconcile reads changes meaning. */
@@ -69,7 +72,7 @@ function totals(r: ValidateReport): { matched: number; counts: Record<Difference
 export function toJson(r: ValidateReport): string {
   const { matched, counts } = totals(r);
   const problems = r.sections.flatMap((s) => s.problems);
-  const doc = { version: REPORT_VERSION, ok: reportOk(r), matched, counts, problems, seconds: r.seconds, folders: r.sections };
+  const doc = { version: REPORT_VERSION, ok: reportOk(r), matched, counts, problems, seconds: r.seconds, differencesFile: r.differencesFile, folders: r.sections };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -87,6 +90,8 @@ export function toMarkdown(r: ValidateReport): string {
       "",
     );
   }
+  const all = r.differencesFile;
+  if (all) out.push(`- Full list: ${code(all.path)} (${all.differences} differences, one JSON object a line)`, "");
   const single = r.sections.length === 1;
   for (const s of r.sections) out.push(...section(s, single));
   return `${out.join("\n")}\n`;

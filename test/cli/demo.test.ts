@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { runScriptAsync } from "../support/cli";
+import { PROJECT_DIR, runScriptAsync } from "../support/cli";
 
 /** `npm run demo`: the whole road map against the emulators, as a child process, as a user runs it. */
 
@@ -19,7 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run demo", () => {
   it("--json on the built-in lake: every step as documented, the validations show what ADF leaves (empty folders, deleted files)", async () => {
-    const r = await runScriptAsync("demo", ["--json"]);
+    // A whole demo (three validations, a reconcile) takes a minute on a loaded 2-core machine.
+    const r = await runScriptAsync("demo", ["--json"], {}, PROJECT_DIR, 115_000);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoDoc;
     expect(doc.ok).toBe(true);
@@ -69,7 +70,7 @@ describe("npm run demo", () => {
         "/top.txt,file,1,2025-01-04T00:00:00Z,o1,g1,640,",
       ].join("\n"),
     );
-    const r = await runScriptAsync("demo", ["--lake", lake, "--pattern", "lift-and-shift", "--json"]);
+    const r = await runScriptAsync("demo", ["--lake", lake, "--pattern", "lift-and-shift", "--json"], {}, PROJECT_DIR, 115_000);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoDoc;
     expect(doc.ok).toBe(true);

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -125,6 +126,39 @@ describe("a report section validate compared Gen2 → Gen1 (writer: gen2)", () =
       expect(r.out).not.toContain("--max-listed");
       expect(r.code).toBe(0);
       expect(dfs.tree.read("curated", "finance/ledger.csv")?.toString()).toBe("gen2 data");
+    } finally {
+      await dfs.close();
+    }
+  });
+
+  it("in a full list: its lines are counted and hashed with the rest but never acted on, even with --delete", async () => {
+    const dfs = await startDfsServer();
+    try {
+      dfs.createFilesystem("curated");
+      dfs.createPath("curated", "finance/ledger.csv", { content: Buffer.from("gen2 data") });
+      // Read as Gen1 → Gen2 these would copy ledger.csv over from Gen1, create a directory and delete a Gen2 file.
+      const mirrored = [
+        { folder: 0, kind: "missing", path: "gen2-only", sourceEntry: entry() },
+        { folder: 0, kind: "extra", path: "ledger.csv", targetEntry: entry({ type: "file", size: 9 }) },
+        { folder: 0, ...stale },
+      ];
+      const text = mirrored.map((d) => `${JSON.stringify(d)}\n`).join("");
+      const list = path.join(dir, "mirrored.differences.jsonl");
+      const sha256 = createHash("sha256").update(text).digest("hex");
+      const f0 = { ...section(finance, 1), counts: counts({ missing: 1, extra: 1, stale: 1 }), differences: [] };
+      const report = (sha: string) => ({ version: 2, ok: false, differencesFile: { path: path.basename(list), sha256: sha, differences: 3 }, folders: [f0] });
+      const args = ["--account-url", dfs.url, "--journal", path.join(dir, "mirrored-list.jsonl"), "--delete", "--json"];
+      writeFileSync(list, text);
+      const r = await run(report(sha256), args, shared, "Pulumi.bidirectional-sync.yaml");
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("skipped /curated/finance → curated/finance: written on Gen2 (writer: gen2)");
+      expect(r.out).toContain('"planned": {\n    "mkdir": 0,\n    "copy": 0,\n    "acl": 0,\n    "delete": 0\n  }');
+      expect(dfs.tree.read("curated", "finance/ledger.csv")?.toString()).toBe("gen2 data");
+      expect(dfs.tree.exists("curated", "finance/gen2-only")).toBe(false);
+
+      const other = await run(report("0".repeat(64)), args, shared, "Pulumi.bidirectional-sync.yaml");
+      expect(other.code).toBe(EXIT_USAGE);
+      expect(other.out).toContain(`SHA-256 ${sha256}; the report says ${"0".repeat(64)}`);
     } finally {
       await dfs.close();
     }

@@ -87,7 +87,7 @@ describe("validate → reconcile → validate until zero", () => {
   }, 90_000);
 });
 
-describe("a reconcile interrupted mid-way resumes from its journal", () => {
+describe("a reconcile interrupted mid-way resumes from its journal (the report's full list kept beside it)", () => {
   let e: Env;
   beforeAll(async () => {
     e = await setUp();
@@ -96,7 +96,7 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
   afterAll(() => tearDown(e));
 
   it("loses nothing and starts no second copy", async () => {
-    const before = await validateJson(e);
+    const before = await validateJson(e, true);
     const stop = new AbortController();
     const first = await reconcileCli(e, ["--report", before.file, "--delete"], { signal: stop.signal, onCopyStarted: () => stop.abort(new Error("interrupted")) });
     expect(first.code).toBe(EXIT_INTERRUPTED);
@@ -104,6 +104,7 @@ describe("a reconcile interrupted mid-way resumes from its journal", () => {
     const journal = readFileSync(path.join(e.dir, "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(journal.filter((r) => r.t === "copy")).toHaveLength(1);
     expect(journal.filter((r) => r.t === "done")).toHaveLength(3);
+    expect(readFileSync(path.join(e.dir, "journal.jsonl.differences.jsonl"), "utf8").trim().split("\n")).toHaveLength(7);
 
     const again = await reconcileCli(e, ["--delete"]);
     expect(again.code).toBe(EXIT_USAGE);

@@ -23,16 +23,17 @@ export function runScript(script: string, args: string[], opts: { env?: NodeJS.P
 
 /**
  * Runs scripts/<name>.ts like runScript, but without blocking this process,
- * so test servers living in it keep answering while the CLI runs.
+ * so test servers living in it keep answering while the CLI runs; killed
+ * (SIGTERM, exit 143) after `timeoutMs`.
  */
-export function runScriptAsync(name: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = PROJECT_DIR): Promise<CliResult> {
+export function runScriptAsync(name: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = PROJECT_DIR, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [path.join(PROJECT_DIR, "scripts", `${name}.ts`), ...args], { cwd, env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill(), 60_000);
+    const timer = setTimeout(() => child.kill(), timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -59,20 +59,26 @@ export interface ValidateReport {
   folders: { counts: Record<string, number>; differences: { kind: string; path: string }[] }[];
 }
 
-/** `validate --json` of the stack's folders from a Gen1 inventory of the emulator's tree, the report saved for `reconcile --report`. */
-export async function validateJson(e: ReconcileEnv): Promise<{ code: number | null; report: ValidateReport; file: string }> {
+/**
+ * `validate --json` of the stack's folders from a Gen1 inventory of the
+ * emulator's tree, the report saved for `reconcile --report`; with `out`,
+ * as `--out` writes it, its full list beside it.
+ */
+export async function validateJson(e: ReconcileEnv, out = false): Promise<{ code: number | null; report: ValidateReport; file: string }> {
   const inventory = path.join(e.dir, "gen1.jsonl");
   writeGen1Inventory(e.rig.gen1.tree, "/", inventory);
+  const base = path.join(e.dir, `report-${Date.now()}`);
   // In this process: a CLI start costs seconds on a loaded machine.
   let stdout = "";
-  const code = await validateMain(["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json"], {
+  const args = ["--config-file", e.configFile, "--source", inventory, "--account-url", e.rig.dfs.url, "--acls", "--acl-mode", "source-subset", "--json", ...(out ? ["--out", base] : [])];
+  const code = await validateMain(args, {
     out: (s) => (stdout += s),
     err: () => undefined,
     env: { ...sharedKey, ADLS_MIGRATION_STATE_DIR: process.env.ADLS_MIGRATION_STATE_DIR },
     tty: false,
   });
-  const file = path.join(e.dir, `report-${Date.now()}.json`);
-  writeFileSync(file, stdout);
+  const file = `${base}.json`;
+  if (!out) writeFileSync(file, stdout);
   return { code, report: JSON.parse(stdout), file };
 }
 
