@@ -193,8 +193,8 @@ describe("validate stopped by SIGINT, SIGTERM or SIGHUP", () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 45_000);
 
-  it("a second signal a second later ends the process at once, while a live Gen2 request still holds it", async () => {
-    // The Gen2 reader does not take the stop signal: its pending 30 s request keeps the process after the first.
+  it("the first signal ends a live Gen2 request in flight: exit 130 within seconds, scratch removed", async () => {
+    // Every Gen2 answer takes 30 s: the process must not wait for it.
     const dfs = await startDfsServer({ latencyMs: 30_000 });
     dfs.createFilesystem("raw");
     const tmp = mkdtempSync(path.join(tmpdir(), "validate-signal-"));
@@ -206,15 +206,11 @@ describe("validate stopped by SIGINT, SIGTERM or SIGHUP", () => {
     try {
       // Up to 25 s for a slow tsx start, until the target's first listing request is in flight.
       for (let i = 0; i < 500 && !dfs.stats.byOperation["GET listPaths"]; i++) await new Promise((r) => setTimeout(r, 50));
-      child.kill("SIGINT");
-      for (let i = 0; i < 200 && !stderr.includes("validate: interrupted"); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(stderr).toContain("validate: interrupted; no report was written and the scratch files are removed");
-      await new Promise((r) => setTimeout(r, 1200));
       const sent = Date.now();
       child.kill("SIGINT");
       expect(await closed).toBe(130);
       expect(Date.now() - sent).toBeLessThan(5_000);
-      expect(stderr).toContain("SIGINT again: stopping at once");
+      expect(stderr).toContain("validate: interrupted; no report was written and the scratch files are removed");
       expect(readdirSync(tmp)).toEqual([]);
     } finally {
       child.kill("SIGKILL");
