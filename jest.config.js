@@ -7,7 +7,7 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 30000,
-  setupFiles: ["<rootDir>/test/support/isolateState.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/support/isolateState.ts"],
   // CI has 2 cores; jest would otherwise use one worker.
   maxWorkers: 2,
 };
