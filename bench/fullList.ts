@@ -5,7 +5,7 @@ import { createInterface } from "readline";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, type DfsServer, startDfsServer } from "../emulators/dfs/server";
 import { seedGen2Folders, writeGen1Inventory, writeStackFile } from "./fullListData";
 import { type Measured, ROOT, describeRun, runMeasured, validateCommand } from "./measure";
-import { stackOutputs } from "../test/support/stackOutputs";
+import { stackOutputs } from "../emulators/stackOutputs";
 
 /**
  * `npm run bench:full-list [-- --files <n>] [--record]`: differences of any

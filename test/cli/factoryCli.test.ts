@@ -8,7 +8,7 @@ import { startStackTriggers } from "../../scripts/factory/triggers";
 import { windowRuns } from "../../scripts/factory/windows";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../scripts/lib/cli";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
-import { stackOutputs } from "../support/stackOutputs";
+import { stackOutputs } from "../../emulators/stackOutputs";
 
 const SUB = "11111111-2222-3333-4444-555555555555";
 const OUTPUTS = stackOutputs({

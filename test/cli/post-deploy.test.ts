@@ -8,7 +8,7 @@ import { main as postDeployMain } from "../../scripts/post-deploy";
 import { type FakeArm, startFakeArm } from "../../emulators/factory/armServer";
 import { DfsServer, startDfsServer } from "../../emulators/dfs/server";
 import { readJournal } from "../../scripts/acl/journal";
-import { stackOutputs } from "../support/stackOutputs";
+import { stackOutputs } from "../../emulators/stackOutputs";
 
 const READERS = "aaaaaaaa-0000-0000-0000-000000000001";
 

@@ -7,7 +7,7 @@ import { type Measured, runMeasured, validateCommand } from "../../bench/measure
 import { EXIT_FAILED, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main as reconcileMain } from "../../scripts/reconcile";
 import { runScriptAsync } from "../support/cli";
-import { stackOutputs } from "../support/stackOutputs";
+import { stackOutputs } from "../../emulators/stackOutputs";
 
 /**
  * Differences beyond --max-listed, end to end: validate --out writes every

@@ -7,7 +7,7 @@ import { startWebHdfsServer } from "../../emulators/gen1/server";
 import { EXIT_FAILED, EXIT_USAGE } from "../../scripts/lib/cli";
 import { main } from "../../scripts/reconcile";
 import { PROJECT_DIR } from "../support/cli";
-import { stackOutputs } from "../support/stackOutputs";
+import { stackOutputs } from "../../emulators/stackOutputs";
 
 /** Input reconcile cannot act on completely is exit 2 naming why, before any request (the endpoints here do not exist). */
 

@@ -1,8 +1,8 @@
-import type { StackOutputs } from "../../scripts/lib/stackOutputs";
+import type { StackOutputs } from "../scripts/lib/stackOutputs";
 
 /**
- * A complete set of stack outputs, as `pulumi stack output --json` prints
- * them for a deployed stack, with `overrides` on top: the readers parse the
+ * A complete set of stack outputs for benches and tests, as `pulumi stack
+ * output --json` prints them for a deployed stack, with `overrides` on top: the readers parse the
  * whole contract, so fixtures must carry every output.
  */
 export function stackOutputs(overrides: Partial<StackOutputs> = {}): StackOutputs {
